@@ -1,0 +1,1 @@
+"""Domain-free building blocks: settings, database, clock, workflow engine, errors, money, paging."""
