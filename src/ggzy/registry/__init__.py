@@ -1,0 +1,1 @@
+"""Market entities shared province-wide; identifier validation (USCC, resident ID, legacy codes)."""
