@@ -1,4 +1,4 @@
-"""Identifier codes: every vector of cn-standards §6.1/§6.2, the legacy codes, and check-character properties."""
+"""Identifier codes: all vectors of cn-standards §6.1–§6.2, the legacy codes, check-char properties."""
 
 from __future__ import annotations
 

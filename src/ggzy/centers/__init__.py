@@ -1,0 +1,1 @@
+"""The network of trading centers (province → city → county), venues and working-day calendars."""
