@@ -139,6 +139,14 @@ def test_a_seat_label_identifies_its_room_within_a_center(network):
         assert len(labels) == len(set(labels)), center.code
 
 
+def test_parents_come_before_their_children_whatever_the_file_order(document):
+    document["centers"].reverse()
+    seen: set[str] = set()
+    for center in parse_network(document):
+        assert center.parent is None or center.parent in seen, center.code
+        seen.add(center.code)
+
+
 # --- what the loader refuses ----------------------------------------------------------------------
 
 

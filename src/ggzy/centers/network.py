@@ -109,7 +109,7 @@ def load_network(path: str | Path | None = None) -> list[CenterSpec]:
 
 
 def parse_network(document: Mapping[str, Any]) -> list[CenterSpec]:
-    """Check a decoded network document and return its centers in file order."""
+    """Check a decoded network document; centers come parents first (by level, then file order)."""
     province = document.get("province") or {}
     province_code = str(province.get("region_code", ""))
     if not REGION_PATTERN.match(province_code) or not province_code.endswith("0000"):
@@ -123,7 +123,7 @@ def parse_network(document: Mapping[str, Any]) -> list[CenterSpec]:
     by_code = _unique_codes(raw)
     centers = [_center(entry, by_code, province_code) for entry in raw]
     _one_root(centers)
-    return centers
+    return sorted(centers, key=lambda c: c.level.rank)
 
 
 def _raw_center(entry: Any, index: int) -> dict[str, Any]:

@@ -76,7 +76,7 @@ def resident_id_check_char(first17: str) -> str:
 
 
 def registration_no_check_digit(first14: str) -> str:
-    """GS 15-2006 check digit of the 15-digit 注册号: ISO 7064 MOD 11,10 (hybrid system)."""
+    """ISO 7064 MOD 11,10 (hybrid) check digit of any digit string; GS 15-2006 uses it on 14 digits."""
     p = 10
     for c in first14:
         s = (p + int(c)) % 10 or 10
