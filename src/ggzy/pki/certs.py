@@ -142,7 +142,9 @@ def load_certificate(data: bytes) -> Certificate:
     """Exactly one certificate from PEM or DER."""
     certs = load_certificates(data)
     if len(certs) != 1:
-        raise MalformedCertificate(f"应当恰好有一张证书，实际有 {len(certs)} 张", code="pki.malformed_certificate.count")
+        raise MalformedCertificate(
+            f"应当恰好有一张证书，实际有 {len(certs)} 张", code="pki.malformed_certificate.count"
+        )
     return certs[0]
 
 
@@ -179,7 +181,9 @@ def _split_der(data: bytes) -> list[bytes]:
 def _der_length(data: bytes, pos: int) -> int:
     """Total length of the DER TLV at ``pos``; raises ``truncated_der`` when the data ends early."""
     if data[pos] != 0x30:
-        raise MalformedCertificate("不是 DER 编码的证书（应以 SEQUENCE 开头）", code="pki.malformed_certificate.not_der")
+        raise MalformedCertificate(
+            "不是 DER 编码的证书（应以 SEQUENCE 开头）", code="pki.malformed_certificate.not_der"
+        )
     if pos + 2 > len(data):
         raise MalformedCertificate("DER 证书被截断", code="pki.malformed_certificate.truncated_der")
     first = data[pos + 1]

@@ -172,7 +172,10 @@ class Sm2PublicKey(_Key):
             raise MalformedKey("SM2 公钥点应为 64 字节（x‖y）或以 04 开头的 65 字节")
         info = keys.PublicKeyInfo(
             {
-                "algorithm": {"algorithm": "ec", "parameters": keys.ECDomainParameters("named", SM2_CURVE_OID)},
+                "algorithm": {
+                    "algorithm": "ec",
+                    "parameters": keys.ECDomainParameters("named", SM2_CURVE_OID),
+                },
                 "public_key": point,
             }
         )
@@ -198,7 +201,7 @@ class Sm2PublicKey(_Key):
 class Sm2PrivateKey(_Key):
     @classmethod
     def load(cls, data: bytes, password: bytes | None = None) -> Sm2PrivateKey:
-        """Load from PEM (PKCS#8, encrypted PKCS#8 or ``EC PRIVATE KEY``) or DER (PKCS#8, encrypted or not)."""
+        """Load from PEM (PKCS#8, encrypted PKCS#8, ``EC PRIVATE KEY``) or DER (PKCS#8, encrypted or not)."""
         _check_size(data)
         lib = _lib()
         lib.ERR_clear_error()
@@ -268,7 +271,9 @@ def load_pkcs12(data: bytes, password: bytes | None) -> tuple[Sm2PrivateKey, byt
         # Ownership passes to the key object (its finalizer frees it even if the type check fails).
         ptr, pkey.value = pkey.value, None
         key = Sm2PrivateKey(ptr)
-        chain = [_x509_der(lib.OPENSSL_sk_value(cas, i)) for i in range(lib.OPENSSL_sk_num(cas))] if cas else []
+        chain = (
+            [_x509_der(lib.OPENSSL_sk_value(cas, i)) for i in range(lib.OPENSSL_sk_num(cas))] if cas else []
+        )
         return key, (_x509_der(cert.value) if cert.value else None), chain
     finally:
         if pkey.value:
@@ -360,8 +365,8 @@ def _with_bio(data: bytes, read):
 
 def _looks_encrypted_pkcs8(data: bytes) -> bool:
     try:
-        keys.EncryptedPrivateKeyInfo.load(data, strict=True)["encryption_algorithm"].native
-        return True
+        info = keys.EncryptedPrivateKeyInfo.load(data, strict=True)
+        return info["encryption_algorithm"]["algorithm"].native is not None
     except (ValueError, TypeError, KeyError):
         return False
 

@@ -71,6 +71,8 @@ def constant_time_equal(a: bytes, b: bytes) -> bool:
 
 def _check(key: bytes, iv: bytes, iv_size: int) -> None:
     if len(key) != SM4_KEY_SIZE:
-        raise ValidationFailed(f"SM4 密钥应为 {SM4_KEY_SIZE} 字节，实际 {len(key)} 字节", code="pki.bad_key_size")
+        raise ValidationFailed(
+            f"SM4 密钥应为 {SM4_KEY_SIZE} 字节，实际 {len(key)} 字节", code="pki.bad_key_size"
+        )
     if len(iv) != iv_size:
         raise ValidationFailed(f"SM4 IV/分组应为 {iv_size} 字节，实际 {len(iv)} 字节", code="pki.bad_iv_size")
