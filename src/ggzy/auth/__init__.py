@@ -1,0 +1,1 @@
+"""Accounts, password and certificate login, page sessions and API tokens."""

@@ -1,0 +1,1 @@
+"""Roles, permissions named scope:resource:action, and checked center scopes."""

@@ -1,0 +1,13 @@
+"""Every table of the platform, imported in one place so that migrations see the whole schema."""
+
+from ggzy.audit.models import AuditCheckpoint, AuditEvent, AuditHead
+from ggzy.auth.models import Account, AuthSession, RoleGrant
+from ggzy.centers.models import CalendarDay, Center, CenterMerger, Seat, Venue
+from ggzy.kit.db import Base
+
+metadata = Base.metadata
+
+__all__ = [
+    "Account", "AuditCheckpoint", "AuditEvent", "AuditHead", "AuthSession", "CalendarDay", "Center",
+    "CenterMerger", "RoleGrant", "Seat", "Venue", "metadata",
+]

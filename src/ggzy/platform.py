@@ -1,0 +1,52 @@
+"""The composition root: settings → database, platform key, chronograph jobs. Used by the CLI and the web app."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import cached_property
+
+from ggzy.audit.service import AuditConfig
+from ggzy.audit.tasks import checkpoint_job
+from ggzy.centers import service as centers
+from ggzy.kit import migrate
+from ggzy.kit.chronograph import Chronograph, Job
+from ggzy.kit.clock import Clock
+from ggzy.kit.db import Database
+from ggzy.kit.settings import Settings, ensure_dirs
+from ggzy.kit.signing import PlatformKey, load_or_create_platform_key
+
+
+class Platform:
+    def __init__(self, settings: Settings, clock: Clock | None = None, db: Database | None = None):
+        self.settings = settings
+        self.clock = clock or Clock()
+        ensure_dirs(settings)
+        self.key: PlatformKey = load_or_create_platform_key(settings.key_dir, now=self.clock.now(),
+                                                            name=settings.platform_name)
+        self.audit = AuditConfig(settings.audit_hash, settings.checkpoint_every, self.key)
+        self.db = db or Database(settings.database_url)
+        self.db.info["audit"] = self.audit
+
+    @property
+    def published_checkpoint_path(self):
+        return self.settings.data_dir / "public" / "audit-checkpoint.json"
+
+    def jobs(self) -> list[Job]:
+        return [
+            Job("centers.merger", centers.due_mergers, centers.run_merger),
+            checkpoint_job(self.key, dt.timedelta(minutes=self.settings.checkpoint_minutes),
+                           self.published_checkpoint_path),
+        ]
+
+    @cached_property
+    def chronograph(self) -> Chronograph:
+        return Chronograph(self.db, self.clock, self.jobs())
+
+    def check_ready(self) -> None:
+        """Reachable database on a schema this code knows and has fully applied."""
+        self.db.check_reachable()
+        migrate.check_not_newer(self.db.engine)
+
+    def upgrade(self) -> None:
+        self.db.check_reachable()
+        migrate.upgrade(self.db.engine)

@@ -1,0 +1,33 @@
+"""Rendering pages: the shared template environment and the values every layout needs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+
+from ggzy.kit.clock import to_shanghai
+from ggzy.kit.money import format_yuan
+
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+TEMPLATES.env.filters["yuan"] = format_yuan
+TEMPLATES.env.filters["shanghai"] = lambda d: to_shanghai(d).strftime("%Y-%m-%d %H:%M") if d else ""
+
+NAV = [("/", "首页"), ("/centers", "交易中心"), ("/audit", "审计链"), ("/docs", "API 文档")]
+
+
+def page(request: Request, template: str, viewer: Any, status_code: int = 200, **context: Any):
+    platform = request.app.state.platform
+    now = platform.clock.now()
+    base = {
+        "platform_name": platform.settings.platform_name,
+        "user": viewer if viewer is not None and viewer.account is not None else None,
+        "csrf_token": getattr(viewer, "csrf_token", "") or request.cookies.get("ggzy_csrf", ""),
+        "current_path": request.url.path,
+        "now_shanghai": to_shanghai(now).strftime("%Y-%m-%d %H:%M") + " 北京时间",
+        "nav_items": NAV,
+        "messages": context.pop("messages", []),
+    }
+    return TEMPLATES.TemplateResponse(request, template, {**base, **context}, status_code=status_code)
