@@ -285,10 +285,11 @@ def _rsa(m: Material) -> None:
     _issue(m, ca, name="rsa-expired", key=leaf_key, subject="/CN=rsa-expired", ext="sign_ext", dates=EXPIRED)
     _issue(m, ca, name="rsa-future", key=leaf_key, subject="/CN=rsa-future", ext="sign_ext", dates=FUTURE)
     _issue(m, ca, name="rsa-enc", key=leaf_key, subject="/CN=rsa-enc", ext="enc_ext")
+    # The January 2025 CRL predates the revocation, so it does not list rsa-revoked.
+    _crl(ca, m.dir / "rsa-ca-stale.crl", CRL_STALE)
     _revoke(ca, m, "rsa-revoked", REVOKED_AT)
     _crl(root, m.dir / "rsa-root.crl")
     _crl(ca, m.dir / "rsa-ca.crl")
-    _crl(ca, m.dir / "rsa-ca-stale.crl", CRL_STALE)
     # Same name as rsa-ca, different key: its CRL claims the right issuer but cannot verify.
     rogue = _make_ca(m, "rsa-rogue", "rsa", subject="/O=GGZY Test/CN=rsa-ca")
     _crl(ca, m.dir / "rsa-ca-by-rogue.crl", signer=rogue)

@@ -34,7 +34,10 @@ def test_a_certificate_loads_the_same_from_pem_and_der(material):
 
 def test_a_pem_bundle_and_a_concatenated_der_bundle_give_every_certificate(material):
     bundle = material.read("rsa-chain.pem")
-    assert [c.subject_text for c in load_certificates(bundle)] == ["CN=rsa-ca,O=GGZY Test", "CN=rsa-root,O=GGZY Test"]
+    assert [c.subject_text for c in load_certificates(bundle)] == [
+        "CN=rsa-ca,O=GGZY Test",
+        "CN=rsa-root,O=GGZY Test",
+    ]
     der = b"".join(der for _, der in pem_blocks(bundle))
     assert len(load_certificates(der)) == 2
 
@@ -120,7 +123,17 @@ def test_encrypted_pkcs8_keys_need_the_right_password(material, tmp_path, name):
 
     out = tmp_path / "enc.pem"
     subprocess.run(
-        ["openssl", "pkcs8", "-topk8", "-in", material.path(f"{name}.key"), "-passout", "pass:pw", "-out", out],
+        [
+            "openssl",
+            "pkcs8",
+            "-topk8",
+            "-in",
+            material.path(f"{name}.key"),
+            "-passout",
+            "pass:pw",
+            "-out",
+            out,
+        ],
         check=True,
     )
     assert load_private_key(out.read_bytes(), b"pw").public_key().spki
@@ -153,7 +166,10 @@ def test_crls_load_from_pem_or_der_and_garbage_is_malformed(material):
 
 def test_sm3_matches_the_gbt_32905_vectors():
     assert symmetric.sm3(b"abc").hex() == "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0"
-    assert symmetric.sm3(b"abcd" * 16).hex() == "debe9ff92275b8a138604889c18e5a4d6fdb70e5387e5765293dcba39c0c5732"
+    assert (
+        symmetric.sm3(b"abcd" * 16).hex()
+        == "debe9ff92275b8a138604889c18e5a4d6fdb70e5387e5765293dcba39c0c5732"
+    )
 
 
 def test_sm4_matches_the_gbt_32907_vector():
@@ -168,7 +184,9 @@ def test_sm4_cbc_interoperates_with_openssl_enc(tmp_path):
     ciphertext = symmetric.sm4_cbc_encrypt(key, iv, "保密的投标文件".encode())
     done = subprocess.run(
         ["openssl", "enc", "-d", "-sm4-cbc", "-K", key.hex(), "-iv", iv.hex()],
-        input=ciphertext, capture_output=True, check=True,
+        input=ciphertext,
+        capture_output=True,
+        check=True,
     )
     assert done.stdout.decode() == "保密的投标文件"
     assert symmetric.sm4_cbc_decrypt(key, iv, ciphertext) == "保密的投标文件".encode()

@@ -18,7 +18,7 @@ import datetime as dt
 import enum
 import hashlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from cryptography import x509
@@ -341,7 +341,7 @@ class TrustList:
                 return _verdict("revocation_unknown", child, chain=tuple(path)), window
             window = (max(window[0], result.window[0]), min(window[1], result.window[1]))
             if result.status == "error":
-                return result.verdict, window
+                return replace(result.verdict, chain=tuple(path)), window
             if result.status == "revoked":
                 return _verdict(
                     "revoked",
