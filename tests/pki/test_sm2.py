@@ -143,3 +143,42 @@ def test_an_encrypted_sm2_pkcs12_opens_with_its_password_only(material):
 def test_the_openssl_error_queue_is_left_empty_after_a_failure(key):
     key.public_key().verify(b"\x30\x00", MESSAGE)
     assert sm2._lib().ERR_get_error() == 0
+
+
+def _cert_der(material, name: str) -> bytes:
+    return _der(material.read(f"{name}.pem"))
+
+
+def test_a_certificate_signature_verifies_only_under_the_id_the_ca_used(material):
+    ca = sm2.Sm2PublicKey.from_der(asn1_keys.PublicKeyInfo.dump(_spki(material, "sm2-ca")))
+    assert sm2.verify_certificate(_cert_der(material, "sm2-leaf"), ca)
+    assert not sm2.verify_certificate(_cert_der(material, "sm2-leaf"), ca, sm2_id=sm2.EMPTY_ID)
+    assert sm2.verify_certificate(_cert_der(material, "sm2-empty-id"), ca, sm2_id=sm2.EMPTY_ID)
+    assert not sm2.verify_certificate(_cert_der(material, "sm2-empty-id"), ca)
+
+
+def test_the_openssl_cli_agrees_on_which_id_each_certificate_needs(material):
+    std = ["-vfyopt", f"distid:{sm2.DEFAULT_ID.decode()}"]
+    ca = ["-CAfile", material.path("sm2-ca.pem")]
+    assert _openssl("verify", *ca, *std, material.path("sm2-leaf.pem")).returncode == 0
+    assert _openssl("verify", *ca, material.path("sm2-leaf.pem")).returncode != 0
+    assert _openssl("verify", *ca, material.path("sm2-empty-id.pem")).returncode == 0
+
+
+def test_verifying_a_non_sm2_certificate_as_sm2_is_unsupported(material, key):
+    with pytest.raises(UnsupportedAlgorithm):
+        sm2.verify_certificate(_cert_der(material, "rsa-leaf"), key.public_key())
+
+
+def _spki(material, name: str):
+    from asn1crypto import x509
+
+    return x509.Certificate.load(_cert_der(material, name))["tbs_certificate"]["subject_public_key_info"]
+
+
+def test_an_sm2_key_in_the_sm2_private_key_pem_dress_loads(material, tmp_path):
+    from ggzy.pki.keys import KeyAlgorithm, load_private_key
+
+    done = _openssl("ec", "-in", material.path("sm2-leaf.key"))
+    assert b"SM2 PRIVATE KEY" in done.stdout
+    assert load_private_key(done.stdout).algorithm is KeyAlgorithm.SM2

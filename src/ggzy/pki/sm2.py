@@ -244,6 +244,28 @@ class Sm2PrivateKey(_Key):
         return Sm2PublicKey.from_der(self.public_key_der())
 
 
+def verify_certificate(cert_der: bytes, issuer: Sm2PublicKey, *, sm2_id: bytes = DEFAULT_ID) -> bool:
+    """Whether ``issuer`` signed this X.509 certificate (SM2-with-SM3) under ``sm2_id``.
+
+    Verifies the TBSCertificate bytes directly, which is what ``X509_verify`` does after
+    ``X509_set0_distinguishing_id`` — without handing an ``X509*`` and an ID object across ctypes.
+    """
+    from asn1crypto import x509
+
+    _check_size(cert_der)
+    try:
+        cert = x509.Certificate.load(cert_der, strict=True)
+        algorithm = cert["signature_algorithm"]["algorithm"].dotted
+        tbs, signature = cert["tbs_certificate"].dump(), cert["signature_value"].native
+    except (ValueError, TypeError) as exc:
+        from ggzy.pki.errors import MalformedCertificate
+
+        raise MalformedCertificate(f"证书结构损坏：{exc}") from exc
+    if algorithm not in ("1.2.156.10197.1.501", "1.2.156.10197.1.301.1"):
+        raise UnsupportedAlgorithm(f"证书签名算法不是 SM2-with-SM3：{algorithm}")
+    return issuer.verify(signature, tbs, sm2_id=sm2_id)
+
+
 def load_pkcs12(data: bytes, password: bytes | None) -> tuple[Sm2PrivateKey, bytes | None, list[bytes]]:
     """An SM2 PKCS#12 (which ``cryptography`` cannot open): (key, certificate DER, CA certificates DER)."""
     _check_size(data)
