@@ -73,7 +73,8 @@ def center_detail(
         {"name": vn.name, "code": vn.code, "kind_label": centers.VENUE_KINDS[vn.kind], "seats": seats}
         for vn, seats in centers.venues_of(session, c)
     ]
-    days = centers.calendar_days(session, center=c, start=today, end=today + dt.timedelta(days=120))
+    days = centers.calendar_days(session, center=c, start=today, end=today + dt.timedelta(days=120),
+                                  covered_only=True)
     calendar = [
         {"date": d.date.isoformat(), "name": d.name, "kind_label": "休" if d.kind == "holiday" else "班"}
         for d in days

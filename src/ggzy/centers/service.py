@@ -253,12 +253,15 @@ def working_calendar(session: Session, center: Center) -> WorkingCalendar:
     )
 
 
-def calendar_days(session: Session, *, center: Center, start: dt.date, end: dt.date) -> list[CalendarEntry]:
-    """Holidays and adjusted working days between two dates (national plus the center's own)."""
+def calendar_days(session: Session, *, center: Center, start: dt.date, end: dt.date,
+                  covered_only: bool = False) -> list[CalendarEntry]:
+    """Holidays and adjusted working days between two dates (national plus the center's own).
+
+    A year whose schedule is not published yet is refused, unless ``covered_only`` skips it (pages)."""
     cal = working_calendar(session, center)
     out, day = [], start
     while day <= end:
-        if day.year in cal.years and (entry := cal.entry(day)) is not None:
+        if (not covered_only or day.year in cal.years) and (entry := cal.entry(day)) is not None:
             out.append(entry)
         day += dt.timedelta(days=1)
     return out

@@ -14,7 +14,7 @@ from ggzy.authz.roles import ROLES
 from ggzy.authz.scope import PUBLIC, CenterScope, Principal, require
 from ggzy.centers import service as centers
 from ggzy.kit.actor import Actor
-from ggzy.kit.errors import NotAuthenticated
+from ggzy.kit.errors import Forbidden, NotAuthenticated
 from ggzy.platform import Platform
 
 SESSION_COOKIE = "ggzy_session"
@@ -92,7 +92,9 @@ def scope_for(session: Session, v: Viewer, permission: str, center_id: int | Non
 
 
 async def csrf_checked(request: Request, v: Viewer = Depends(viewer)) -> Viewer:
-    """Cookie sessions must echo their CSRF token (form field or X-CSRF-Token); API tokens need not."""
+    """A signed-in writer. Cookie sessions must echo their CSRF token (form field or X-CSRF-Token)."""
+    if v.account is None:
+        raise NotAuthenticated("请先登录。", code="auth.required")
     if v.via != "cookie" or request.method in ("GET", "HEAD", "OPTIONS"):
         return v
     sent = request.headers.get("x-csrf-token")
@@ -100,6 +102,5 @@ async def csrf_checked(request: Request, v: Viewer = Depends(viewer)) -> Viewer:
             ("application/x-www-form-urlencoded", "multipart/form-data")):
         sent = (await request.form()).get("csrf_token")
     if not sent or sent != v.csrf_token:
-        from ggzy.kit.errors import Forbidden
         raise Forbidden("表单已过期或来源不明（CSRF 校验失败）：请刷新页面后重试。", code="auth.csrf")
     return v
