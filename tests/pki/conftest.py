@@ -12,9 +12,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 import material as material_module  # noqa: E402
 
 from ggzy.pki.certs import Certificate, load_certificate  # noqa: E402
-from ggzy.pki.validation import TrustedCA, TrustList  # noqa: E402
-
-NOW = material_module.NOW
+from ggzy.pki.validation import TrustList  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -30,14 +28,7 @@ def cert(material):
     return load
 
 
-def trusted(material, name: str, crl: str | None = "default") -> TrustedCA:
-    crl_name = f"{name}.crl" if crl == "default" else crl
-    return TrustedCA(
-        load_certificate(material.read(f"{name}.pem")), material.read(crl_name) if crl_name else None
-    )
-
-
 @pytest.fixture(scope="session")
 def trust(material) -> TrustList:
     """The provincial trust list of the tests: RSA root and issuing CA, the P-256 CA, the SM2 CA."""
-    return TrustList([trusted(material, n) for n in ("rsa-root", "rsa-ca", "ec-ca", "sm2-ca")])
+    return TrustList([material_module.trusted(material, n) for n in ("rsa-root", "rsa-ca", "ec-ca", "sm2-ca")])

@@ -67,9 +67,7 @@ authorityKeyIdentifier = keyid
 def openssl(*args: str | Path, cwd: Path | None = None) -> bytes:
     proc = subprocess.run(["openssl", *map(str, args)], capture_output=True, cwd=cwd)
     if proc.returncode != 0:
-        raise RuntimeError(
-            f"openssl {' '.join(map(str, args))} failed:\n{proc.stderr.decode(errors='replace')}"
-        )
+        raise RuntimeError(f"openssl {' '.join(map(str, args))} failed:\n{proc.stderr.decode(errors='replace')}")
     return proc.stdout
 
 
@@ -100,6 +98,15 @@ class Material:
 
     def read(self, name: str) -> bytes:
         return (self.dir / name).read_bytes()
+
+
+def trusted(m: Material, name: str, crl: str | None = "default"):
+    """A trust-list entry for CA ``name`` with its own CRL, another CRL file, or none."""
+    from ggzy.pki.certs import load_certificate
+    from ggzy.pki.validation import TrustedCA
+
+    crl_name = f"{name}.crl" if crl == "default" else crl
+    return TrustedCA(load_certificate(m.read(f"{name}.pem")), m.read(crl_name) if crl_name else None)
 
 
 def _key(out: Path, kind: str) -> Path:
@@ -314,15 +321,11 @@ def _ecdsa(m: Material) -> None:
 def _sm2(m: Material) -> None:
     ca = _make_ca(m, "sm2-ca", "sm2", md="sm3")
     key = _key(m.dir / "sm2-leaf.key", "sm2")
-    _issue(
-        m, ca, name="sm2-leaf", key=key, subject="/O=某某招标代理有限公司/CN=王五", ext="sign_ext", md="sm3"
-    )
+    _issue(m, ca, name="sm2-leaf", key=key, subject="/O=某某招标代理有限公司/CN=王五", ext="sign_ext", md="sm3")
     _issue(m, ca, name="sm2-enc", key=key, subject="/CN=sm2-enc", ext="enc_ext", md="sm3")
     _issue(m, ca, name="sm2-revoked", key=key, subject="/CN=sm2-revoked", ext="sign_ext", md="sm3")
     # The OpenSSL 3.0 default: signed with an EMPTY distinguishing ID (libraries.md §1, the ID trap).
-    _issue(
-        m, ca, name="sm2-empty-id", key=key, subject="/CN=sm2-empty-id", ext="sign_ext", md="sm3", sigopt=()
-    )
+    _issue(m, ca, name="sm2-empty-id", key=key, subject="/CN=sm2-empty-id", ext="sign_ext", md="sm3", sigopt=())
     _revoke(ca, m, "sm2-revoked", REVOKED_AT, "superseded")
     _crl(ca, m.dir / "sm2-ca.crl")
     _p12(m, "sm2-leaf", key, [m.dir / "sm2-ca.pem"])

@@ -8,8 +8,8 @@ import gmssl_pyx
 import pytest
 from asn1crypto import cms
 from asn1crypto import keys as asn1_keys
+from material import NOW
 
-from conftest import NOW
 from ggzy.pki import sm2
 from ggzy.pki.certs import load_certificate
 from ggzy.pki.cms import GMT_DATA, GMT_SIGNED_DATA, sign_detached, verify_detached
@@ -19,9 +19,7 @@ from ggzy.pki.pem import pem_blocks
 from ggzy.pki.symmetric import sm3
 
 
-@pytest.mark.parametrize(
-    "name", ["rsa-leaf.cms.der", "rsa-leaf.cms.pem", "rsa-leaf.cms.smime", "ec-leaf.cms.der"]
-)
+@pytest.mark.parametrize("name", ["rsa-leaf.cms.der", "rsa-leaf.cms.pem", "rsa-leaf.cms.smime", "ec-leaf.cms.der"])
 def test_an_openssl_cms_signature_over_the_document_is_valid(material, trust, name):
     verdict = verify_detached(material.read(name), material.document, trust=trust, now=NOW)
     assert verdict.valid, verdict
@@ -46,7 +44,8 @@ def test_a_signature_by_a_revoked_signer_is_refused_with_the_revocation_date(mat
 
 
 def test_a_signature_whose_signer_is_not_trusted_is_unknown_ca(material):
-    from conftest import trusted
+    from material import trusted
+
     from ggzy.pki.validation import TrustList
 
     sm2_only = TrustList([trusted(material, "sm2-ca")])
@@ -67,9 +66,7 @@ def test_a_signature_without_the_signer_certificate_needs_it_supplied(material, 
     info["content"]["certificates"] = []
     stripped = info.dump(force=True)
     assert verify_detached(stripped, material.document, trust=trust, now=NOW).code == "signer_not_found"
-    verdict = verify_detached(
-        stripped, material.document, trust=trust, now=NOW, extra_certificates=[cert("rsa-leaf")]
-    )
+    verdict = verify_detached(stripped, material.document, trust=trust, now=NOW, extra_certificates=[cert("rsa-leaf")])
     assert verdict.valid
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from material import NOW, trusted
 
-from conftest import NOW, trusted
 from ggzy.pki import sm2
 from ggzy.pki.validation import Purpose, RevocationResult, TrustList, Verdict, clear_caches
 
@@ -109,9 +109,7 @@ def test_an_sm2_certificate_signed_with_the_empty_id_is_reported_as_wrong_id(tru
     assert verdict.detail == {"expected_id": "1234567812345678", "verifies_with_id": ""}
 
 
-def test_a_trust_list_configured_for_the_empty_id_reports_standard_id_certificates_the_other_way(
-    material, cert
-):
+def test_a_trust_list_configured_for_the_empty_id_reports_standard_id_certificates_the_other_way(material, cert):
     empty = TrustList([trusted(material, "sm2-ca")], sm2_id=sm2.EMPTY_ID)
     verdict = empty.validate(cert("sm2-leaf"), now=NOW)
     assert verdict.code == "sm2_wrong_id"
@@ -144,10 +142,7 @@ def test_a_crl_past_its_next_update_is_stale(material, cert):
 
 def test_the_fresh_crl_goes_stale_the_second_after_its_next_update(trust, cert):
     assert trust.validate(cert("rsa-leaf"), now=dt.datetime(2026, 12, 31, 23, 59, tzinfo=dt.UTC)).valid
-    assert (
-        trust.validate(cert("rsa-leaf"), now=dt.datetime(2027, 1, 1, 0, 0, 1, tzinfo=dt.UTC)).code
-        == "crl_stale"
-    )
+    assert trust.validate(cert("rsa-leaf"), now=dt.datetime(2027, 1, 1, 0, 0, 1, tzinfo=dt.UTC)).code == "crl_stale"
 
 
 def test_without_a_crl_the_status_is_unknown_unless_revocation_is_soft(material, cert):
