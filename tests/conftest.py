@@ -64,8 +64,9 @@ def platform_key(key_dir: Path):
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
-                 worker_id: str) -> Iterator[str]:
+def database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, worker_id: str
+) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
     else:
@@ -75,8 +76,11 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
 @pytest.fixture(scope="session")
 def migrated(database_url: str, platform_key) -> Iterator[Database]:
     """The schema applied once per worker and backend, with the demo province committed."""
-    db = Database(database_url, info={"audit": AuditConfig("sha256", 1000, platform_key)},
-                  **({"connect_args": {"check_same_thread": False}} if database_url.startswith("sqlite") else {}))
+    db = Database(
+        database_url,
+        info={"audit": AuditConfig("sha256", 1000, platform_key)},
+        **({"connect_args": {"check_same_thread": False}} if database_url.startswith("sqlite") else {}),
+    )
     migrate.upgrade(db.engine)
     with db.session(write=True) as s:
         seed_demo(s, actor=SYSTEM, now=START)

@@ -53,12 +53,18 @@ def test_the_demo_database_verifies(demo_dir):
     assert r.returncode == 0 and "审计链完整" in r.stdout
 
 
-@pytest.mark.parametrize("statement,first_bad", [
-    ("UPDATE audit_events SET payload = '{}' WHERE seq = 7", "第 7 号"),
-    ("DELETE FROM audit_events WHERE seq = 9", "第 9 号"),
-    ("UPDATE audit_events SET seq = -3 WHERE seq = 3; UPDATE audit_events SET seq = 3 WHERE seq = 4;"
-     "UPDATE audit_events SET seq = 4 WHERE seq = -3", "第 3 号"),
-])
+@pytest.mark.parametrize(
+    "statement,first_bad",
+    [
+        ("UPDATE audit_events SET payload = '{}' WHERE seq = 7", "第 7 号"),
+        ("DELETE FROM audit_events WHERE seq = 9", "第 9 号"),
+        (
+            "UPDATE audit_events SET seq = -3 WHERE seq = 3; UPDATE audit_events SET seq = 3 WHERE seq = 4;"
+            "UPDATE audit_events SET seq = 4 WHERE seq = -3",
+            "第 3 号",
+        ),
+    ],
+)
 def test_verify_fails_naming_the_event_after_an_edit_delete_or_reorder(demo_dir, tmp_path, statement, first_bad):
     env = _copy(demo_dir, tmp_path)
     _sql(env, statement)
@@ -84,8 +90,9 @@ def test_a_malformed_setting_is_one_line_naming_the_variable(tmp_path):
 
 
 def test_an_unreachable_database_is_one_line_saying_what_to_check(tmp_path):
-    r = run(["db", "upgrade"], {"GGZY_DATA_DIR": str(tmp_path),
-                                "GGZY_DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none"})
+    r = run(
+        ["db", "upgrade"], {"GGZY_DATA_DIR": str(tmp_path), "GGZY_DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none"}
+    )
     assert r.returncode == 2 and r.stderr.count("\n") == 1 and "GGZY_DATABASE_URL" in r.stderr
 
 
@@ -103,8 +110,22 @@ def test_serving_an_unmigrated_database_says_to_upgrade(tmp_path):
 
 def test_users_can_be_added_and_listed(demo_dir, tmp_path):
     env = _copy(demo_dir, tmp_path)
-    r = run(["users", "add", "qz.staff", "--name", "清镇工作人员", "--center", "GY-QZ", "--role", "center_staff",
-             "--password", "Strong-pass-2026"], env)
+    r = run(
+        [
+            "users",
+            "add",
+            "qz.staff",
+            "--name",
+            "清镇工作人员",
+            "--center",
+            "GY-QZ",
+            "--role",
+            "center_staff",
+            "--password",
+            "Strong-pass-2026",
+        ],
+        env,
+    )
     assert r.returncode == 0, r.stderr
     assert "center_staff(GY-QZ)" in run(["users", "list"], env).stdout
     dup = run(["users", "add", "qz.staff", "--name", "x", "--password", "Strong-pass-2026"], env)

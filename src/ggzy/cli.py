@@ -31,14 +31,18 @@ def _platform(*, ready: bool = True):
     if ready:
         platform.check_ready()
         from ggzy.kit import migrate
+
         if not migrate.is_current(platform.db.engine):
             raise GgzyError("数据库结构未升级到最新：请先运行 ggzy db upgrade。", code="db.migrations_pending")
     return platform
 
 
 @app.command()
-def serve(host: str = typer.Option("127.0.0.1", help="监听地址"), port: int = typer.Option(8000, help="端口"),
-          chronograph: bool = typer.Option(True, help="在本进程内运行时序任务")) -> None:
+def serve(
+    host: str = typer.Option("127.0.0.1", help="监听地址"),
+    port: int = typer.Option(8000, help="端口"),
+    chronograph: bool = typer.Option(True, help="在本进程内运行时序任务"),
+) -> None:
     """启动平台（网页与 API）。"""
     import uvicorn
 
@@ -78,7 +82,8 @@ def db_current() -> None:
     platform.db.check_reachable()
     heads = migrate.database_heads(platform.db.engine)
     state = "最新" if heads == migrate.code_heads() else "待升级"
-    typer.echo(f"数据库版本：{', '.join(sorted(heads)) or '（空库）'}；程序版本：{', '.join(sorted(migrate.code_heads()))}；{state}")
+    db_version = ", ".join(sorted(heads)) or "（空库）"
+    typer.echo(f"数据库版本：{db_version}；程序版本：{', '.join(sorted(migrate.code_heads()))}；{state}")
 
 
 @audit_app.command("verify")
@@ -92,7 +97,9 @@ def audit_verify(published: Path | None = typer.Option(None, help="公开发布�
         try:
             doc = json.loads(published.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
-            raise GgzyError(f"无法读取检查点文件 {published}（{exc}）。", code="audit.bad_published_checkpoint") from None
+            raise GgzyError(
+                f"无法读取检查点文件 {published}（{exc}）。", code="audit.bad_published_checkpoint"
+            ) from None
     with platform.db.session() as s:
         report = verify(s, cert=platform.key.certificate, published=doc)
     typer.echo(report.summary(), err=not report.ok)
@@ -126,37 +133,69 @@ def audit_publish(out: Path = typer.Option(..., help="输出文件")) -> None:
 
 
 @users_app.command("add")
-def users_add(username: str, display_name: str = typer.Option(..., "--name", help="姓名"),
-              kind: str = typer.Option("staff", help="staff / regulator / entity / expert"),
-              password: str = typer.Option(..., prompt=True, hide_input=True, confirmation_prompt=True),
-              center: str | None = typer.Option(None, help="所属中心代码"),
-              role: str | None = typer.Option(None, help="岗位角色，如 center_staff"),
-              industry: str | None = typer.Option(None, help="监管行业（regulator）"),
-              region: str | None = typer.Option(None, help="监管区域代码（regulator）")) -> None:
+def users_add(
+    username: str,
+    display_name: str = typer.Option(..., "--name", help="姓名"),
+    kind: str = typer.Option("staff", help="staff / regulator / entity / expert"),
+    password: str = typer.Option(..., prompt=True, hide_input=True, confirmation_prompt=True),
+    center: str | None = typer.Option(None, help="所属中心代码"),
+    role: str | None = typer.Option(None, help="岗位角色，如 center_staff"),
+    industry: str | None = typer.Option(None, help="监管行业（regulator）"),
+    region: str | None = typer.Option(None, help="监管区域代码（regulator）"),
+) -> None:
     """开设账户（并可同时授予岗位）。"""
     from ggzy.auth import service as auth
 
     platform = _platform()
     now = platform.clock.now()
     with platform.db.session(write=True) as s:
-        account = auth.create_account(s, actor=CLI, now=now, username=username, display_name=display_name,
-                                      kind=kind, password=password, home_center_code=center)
+        account = auth.create_account(
+            s,
+            actor=CLI,
+            now=now,
+            username=username,
+            display_name=display_name,
+            kind=kind,
+            password=password,
+            home_center_code=center,
+        )
         if role:
-            auth.grant_role(s, actor=CLI, now=now, account=account, role=role,
-                            center_code=center, industry=industry, region_code=region)
+            auth.grant_role(
+                s,
+                actor=CLI,
+                now=now,
+                account=account,
+                role=role,
+                center_code=center,
+                industry=industry,
+                region_code=region,
+            )
     typer.echo(f"已开设账户 {username}。")
 
 
 @users_app.command("grant")
-def users_grant(username: str, role: str, center: str | None = typer.Option(None),
-                industry: str | None = typer.Option(None), region: str | None = typer.Option(None)) -> None:
+def users_grant(
+    username: str,
+    role: str,
+    center: str | None = typer.Option(None),
+    industry: str | None = typer.Option(None),
+    region: str | None = typer.Option(None),
+) -> None:
     """授予岗位。"""
     from ggzy.auth import service as auth
 
     platform = _platform()
     with platform.db.session(write=True) as s:
-        auth.grant_role(s, actor=CLI, now=platform.clock.now(), account=auth.get_account(s, username), role=role,
-                        center_code=center, industry=industry, region_code=region)
+        auth.grant_role(
+            s,
+            actor=CLI,
+            now=platform.clock.now(),
+            account=auth.get_account(s, username),
+            role=role,
+            center_code=center,
+            industry=industry,
+            region_code=region,
+        )
     typer.echo(f"已授予 {username} 岗位 {role}。")
 
 
@@ -176,7 +215,9 @@ def users_list() -> None:
             where = codes.get(g.center_id) or (f"{g.industry}@{g.region_code}" if g.industry else "全省")
             grants.setdefault(g.account_id, []).append(f"{g.role}({where})")
         for a in s.execute(select(Account).order_by(Account.id)).scalars():
-            typer.echo(f"{a.username:<18} {a.display_name:<12} {a.kind:<9} {a.status:<8} {' '.join(grants.get(a.id, []))}")
+            typer.echo(
+                f"{a.username:<18} {a.display_name:<12} {a.kind:<9} {a.status:<8} {' '.join(grants.get(a.id, []))}"
+            )
 
 
 @users_app.command("disable")
@@ -186,20 +227,24 @@ def users_disable(username: str) -> None:
 
     platform = _platform()
     with platform.db.session(write=True) as s:
-        auth.set_status(s, actor=CLI, now=platform.clock.now(), account=auth.get_account(s, username), status="disabled")
+        auth.set_status(
+            s, actor=CLI, now=platform.clock.now(), account=auth.get_account(s, username), status="disabled"
+        )
     typer.echo(f"已停用 {username}。")
 
 
 @users_app.command("passwd")
-def users_passwd(username: str, password: str = typer.Option(..., prompt=True, hide_input=True,
-                                                             confirmation_prompt=True)) -> None:
+def users_passwd(
+    username: str, password: str = typer.Option(..., prompt=True, hide_input=True, confirmation_prompt=True)
+) -> None:
     """重设密码。"""
     from ggzy.auth import service as auth
 
     platform = _platform()
     with platform.db.session(write=True) as s:
-        auth.set_password(s, actor=CLI, now=platform.clock.now(), account=auth.get_account(s, username),
-                          password=password)
+        auth.set_password(
+            s, actor=CLI, now=platform.clock.now(), account=auth.get_account(s, username), password=password
+        )
     typer.echo(f"已重设 {username} 的密码。")
 
 
@@ -218,8 +263,12 @@ def centers_list() -> None:
 
 
 @centers_app.command("merge")
-def centers_merge(source: str, target: str, reason: str = typer.Option(..., help="整合依据（批准文号）"),
-                  at: str | None = typer.Option(None, help="生效时间（ISO 8601，带时区）；默认立即")) -> None:
+def centers_merge(
+    source: str,
+    target: str,
+    reason: str = typer.Option(..., help="整合依据（批准文号）"),
+    at: str | None = typer.Option(None, help="生效时间（ISO 8601，带时区）；默认立即"),
+) -> None:
     """计划将县级中心整合进上级中心；到生效时间由时序任务执行。"""
     from ggzy.centers import service as centers
 
@@ -232,8 +281,9 @@ def centers_merge(source: str, target: str, reason: str = typer.Option(..., help
     if when.tzinfo is None:
         raise GgzyError("生效时间须带时区，如 2026-12-01T00:00:00+08:00。", code="input.invalid")
     with platform.db.session(write=True) as s:
-        m = centers.plan_merger(s, actor=CLI, now=now, source_code=source, target_code=target, effective_at=when,
-                                reason=reason)
+        m = centers.plan_merger(
+            s, actor=CLI, now=now, source_code=source, target_code=target, effective_at=when, reason=reason
+        )
         typer.echo(f"已计划整合 {source} → {target}（编号 {m.id}），生效时间 {when.isoformat()}。")
     result = platform.chronograph.tick()
     if result.ran.get("centers.merger"):

@@ -36,10 +36,25 @@ def seed_demo(session: Session, *, actor: Actor, now: dt.datetime) -> dict[str, 
     for username, name, kind, center, role, industry, region in PERSONAS:
         if username in have:
             continue
-        account = auth.create_account(session, actor=actor, now=now, username=username, display_name=name,
-                                      kind=kind, password=DEMO_PASSWORD, home_center_code=center)
-        auth.grant_role(session, actor=actor, now=now, account=account, role=role,
-                        center_code=center if role.startswith("center") else None, industry=industry,
-                        region_code=region)
+        account = auth.create_account(
+            session,
+            actor=actor,
+            now=now,
+            username=username,
+            display_name=name,
+            kind=kind,
+            password=DEMO_PASSWORD,
+            home_center_code=center,
+        )
+        auth.grant_role(
+            session,
+            actor=actor,
+            now=now,
+            account=account,
+            role=role,
+            center_code=center if role.startswith("center") else None,
+            industry=industry,
+            region_code=region,
+        )
         added["accounts"] += 1
     return added

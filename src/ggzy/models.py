@@ -8,6 +8,16 @@ from ggzy.kit.db import Base
 metadata = Base.metadata
 
 __all__ = [
-    "Account", "AuditCheckpoint", "AuditEvent", "AuditHead", "AuthSession", "CalendarDay", "Center",
-    "CenterMerger", "RoleGrant", "Seat", "Venue", "metadata",
+    "Account",
+    "AuditCheckpoint",
+    "AuditEvent",
+    "AuditHead",
+    "AuthSession",
+    "CalendarDay",
+    "Center",
+    "CenterMerger",
+    "RoleGrant",
+    "Seat",
+    "Venue",
+    "metadata",
 ]

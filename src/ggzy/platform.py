@@ -21,8 +21,9 @@ class Platform:
         self.settings = settings
         self.clock = clock or Clock()
         ensure_dirs(settings)
-        self.key: PlatformKey = load_or_create_platform_key(settings.key_dir, now=self.clock.now(),
-                                                            name=settings.platform_name)
+        self.key: PlatformKey = load_or_create_platform_key(
+            settings.key_dir, now=self.clock.now(), name=settings.platform_name
+        )
         self.audit = AuditConfig(settings.audit_hash, settings.checkpoint_every, self.key)
         self.db = db or Database(settings.database_url)
         self.db.info["audit"] = self.audit
@@ -34,8 +35,9 @@ class Platform:
     def jobs(self) -> list[Job]:
         return [
             Job("centers.merger", centers.due_mergers, centers.run_merger),
-            checkpoint_job(self.key, dt.timedelta(minutes=self.settings.checkpoint_minutes),
-                           self.published_checkpoint_path),
+            checkpoint_job(
+                self.key, dt.timedelta(minutes=self.settings.checkpoint_minutes), self.published_checkpoint_path
+            ),
         ]
 
     @cached_property

@@ -19,8 +19,16 @@ def _append(session, clock, n: int) -> list[AuditEvent]:
     out = []
     for i in range(n):
         clock.advance(seconds=1)
-        out.append(audit.record(session, tag="test:thing:changed", actor=ALICE, now=clock.now(),
-                                payload={"i": i, "名称": "测试"}, subject_id=i))
+        out.append(
+            audit.record(
+                session,
+                tag="test:thing:changed",
+                actor=ALICE,
+                now=clock.now(),
+                payload={"i": i, "名称": "测试"},
+                subject_id=i,
+            )
+        )
     session.flush()
     return out
 
@@ -67,12 +75,24 @@ def test_a_deleted_event_is_caught_at_the_gap(session, clock, platform_key):
 def test_two_swapped_events_are_caught(session, clock, platform_key):
     a, b = _append(session, clock, 2)[:2]
     # Swap the two rows' contents while keeping their sequence numbers: a reorder behind the platform's back.
-    cols = ["at", "tag", "actor_id", "actor_name", "role", "center_id", "ip", "subject_id", "payload", "hash_alg",
-            "prev_hash", "hash"]
+    cols = [
+        "at",
+        "tag",
+        "actor_id",
+        "actor_name",
+        "role",
+        "center_id",
+        "ip",
+        "subject_id",
+        "payload",
+        "hash_alg",
+        "prev_hash",
+        "hash",
+    ]
     row_a = session.execute(select(*[getattr(AuditEvent, c) for c in cols]).where(AuditEvent.seq == a.seq)).one()
     row_b = session.execute(select(*[getattr(AuditEvent, c) for c in cols]).where(AuditEvent.seq == b.seq)).one()
     for seq, row in ((a.seq, row_b), (b.seq, row_a)):
-        session.execute(AuditEvent.__table__.update().where(AuditEvent.seq == seq).values(dict(zip(cols, row))))
+        session.execute(AuditEvent.__table__.update().where(AuditEvent.seq == seq).values(dict(zip(cols, row, strict=True))))
     report = _verify(session, platform_key)
     assert not report.ok and report.first_bad_seq == a.seq
 
@@ -83,9 +103,23 @@ def test_an_inserted_event_is_caught(session, clock, platform_key):
     # Make room after the second event and insert a forged one with a plausible hash link.
     session.execute(text("UPDATE audit_head SET seq = seq"))
     forged_seq = last.seq + 1
-    session.execute(AuditEvent.__table__.insert().values(
-        seq=forged_seq, at=clock.now(), tag="test:thing:forged", actor_id=None, actor_name="x", role="x",
-        center_id=None, ip=None, subject_id=None, payload="{}", hash_alg="sha256", prev_hash=last.hash, hash="0" * 64))
+    session.execute(
+        AuditEvent.__table__.insert().values(
+            seq=forged_seq,
+            at=clock.now(),
+            tag="test:thing:forged",
+            actor_id=None,
+            actor_name="x",
+            role="x",
+            center_id=None,
+            ip=None,
+            subject_id=None,
+            payload="{}",
+            hash_alg="sha256",
+            prev_hash=last.hash,
+            hash="0" * 64,
+        )
+    )
     report = _verify(session, platform_key)
     assert not report.ok and report.first_bad_seq == forged_seq
 
@@ -127,8 +161,11 @@ def test_truncation_after_deleting_checkpoints_is_caught_by_the_published_one(se
 def test_a_forged_checkpoint_signature_is_caught(session, clock, platform_key):
     _append(session, clock, 2)
     cp = audit.checkpoint(session, now=clock.now(), key=platform_key)
-    session.execute(AuditCheckpoint.__table__.update().where(AuditCheckpoint.id == cp.id)
-                    .values(signature=b"\x30\x06\x02\x01\x01\x02\x01\x01"))
+    session.execute(
+        AuditCheckpoint.__table__.update()
+        .where(AuditCheckpoint.id == cp.id)
+        .values(signature=b"\x30\x06\x02\x01\x01\x02\x01\x01")
+    )
     report = _verify(session, platform_key)
     assert not report.ok and "签名无效" in report.problem
 

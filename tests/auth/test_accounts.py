@@ -95,10 +95,24 @@ def test_a_center_role_needs_a_center_and_a_regulator_role_an_industry_and_regio
     with pytest.raises(ValidationFailed):
         auth.grant_role(session, actor=SYSTEM, now=clock.now(), account=account, role="center_staff")
     with pytest.raises(ValidationFailed):
-        auth.grant_role(session, actor=SYSTEM, now=clock.now(), account=account, role="regulator", industry="housing",
-                        region_code="110000")
-    grant = auth.grant_role(session, actor=SYSTEM, now=clock.now(), account=account, role="regulator",
-                            industry="water", region_code="520300")
+        auth.grant_role(
+            session,
+            actor=SYSTEM,
+            now=clock.now(),
+            account=account,
+            role="regulator",
+            industry="housing",
+            region_code="110000",
+        )
+    grant = auth.grant_role(
+        session,
+        actor=SYSTEM,
+        now=clock.now(),
+        account=account,
+        role="regulator",
+        industry="water",
+        region_code="520300",
+    )
     assert grant.center_id is None and grant.region_code == "520300"
 
 

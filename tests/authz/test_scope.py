@@ -9,8 +9,12 @@ from ggzy.authz.scope import PUBLIC, CenterNode, CenterScope, Grant, Principal, 
 from ggzy.kit.errors import Forbidden
 
 # province 1 → city 2 (贵阳 520100) → county 3 (清镇 520181); city 4 (遵义 520300)
-NODES = [CenterNode(1, "GZ", None, "520000"), CenterNode(2, "GY", 1, "520100"),
-         CenterNode(3, "GY-QZ", 2, "520181"), CenterNode(4, "ZY", 1, "520300")]
+NODES = [
+    CenterNode(1, "GZ", None, "520000"),
+    CenterNode(2, "GY", 1, "520100"),
+    CenterNode(3, "GY-QZ", 2, "520181"),
+    CenterNode(4, "ZY", 1, "520300"),
+]
 
 
 def who(*grants: Grant) -> Principal:
@@ -40,14 +44,12 @@ def test_center_staff_is_refused_at_another_center():
 
 
 def test_a_regulator_scope_follows_the_region_code():
-    scope = require(who(Grant("regulator", industry="housing", region_code="520100")),
-                    "supervision:audit:read", NODES)
+    scope = require(who(Grant("regulator", industry="housing", region_code="520100")), "supervision:audit:read", NODES)
     assert scope.center_ids == {2, 3} and scope.industries == {"housing"}
 
 
 def test_a_provincial_regulator_sees_every_center():
-    scope = require(who(Grant("regulator", industry="finance", region_code="520000")),
-                    "supervision:audit:read", NODES)
+    scope = require(who(Grant("regulator", industry="finance", region_code="520000")), "supervision:audit:read", NODES)
     assert scope.center_ids == {1, 2, 3, 4}
 
 

@@ -210,9 +210,7 @@ def test_a_rule_says_what_it_is_in_chinese():
 
 
 def test_a_center_adds_its_own_rest_day_without_changing_the_national_calendar():
-    local = CAL.with_entries(
-        [CalendarEntry(D(2024, 11, 20), DayKind.HOLIDAY, "本地节日（示例）", "州人民政府通知")]
-    )
+    local = CAL.with_entries([CalendarEntry(D(2024, 11, 20), DayKind.HOLIDAY, "本地节日（示例）", "州人民政府通知")])
     assert not local.is_working_day(D(2024, 11, 20))
     assert CAL.is_working_day(D(2024, 11, 20))
     assert local.add_working_days(D(2024, 11, 19), 1) == D(2024, 11, 21)
@@ -279,9 +277,7 @@ def test_a_day_period_ends_on_the_first_working_day_on_or_after_start_plus_n(day
 
 
 @given(covered_days, st.integers(0, 23), st.integers(1, 30), st.sampled_from(["days", "working_days"]))
-def test_a_deadline_is_later_than_its_start_and_the_start_plus_its_deadline_is_long_enough(
-    day, hour, n, unit
-):
+def test_a_deadline_is_later_than_its_start_and_the_start_plus_its_deadline_is_long_enough(day, hour, n, unit):
     start = dt.datetime.combine(day, dt.time(hour), tzinfo=SHANGHAI)
     rule = PeriodRule(n, unit)
     deadline = CAL.deadline(start, rule)

@@ -21,8 +21,15 @@ def _chronograph(platform):
 
 
 def _plan(session, clock, when=None):
-    return centers.plan_merger(session, actor=SYSTEM, now=clock.now(), source_code="GY-XW", target_code="GY",
-                               effective_at=when or clock.now() + dt.timedelta(days=1), reason="示例批复〔2026〕1号")
+    return centers.plan_merger(
+        session,
+        actor=SYSTEM,
+        now=clock.now(),
+        source_code="GY-XW",
+        target_code="GY",
+        effective_at=when or clock.now() + dt.timedelta(days=1),
+        reason="示例批复〔2026〕1号",
+    )
 
 
 def test_a_planned_merger_waits_for_its_date_then_runs_once(platform, session, clock):
@@ -37,8 +44,16 @@ def test_a_planned_merger_waits_for_its_date_then_runs_once(platform, session, c
 
 def test_every_old_reference_still_resolves_after_the_merger(platform, session, clock):
     xw = centers.get_center(session, "GY-XW")
-    staff = auth.create_account(session, actor=SYSTEM, now=clock.now(), username="xw.staff", display_name="修文工作人员",
-                                kind="staff", password="Strong-pass-2026", home_center_code="GY-XW")
+    staff = auth.create_account(
+        session,
+        actor=SYSTEM,
+        now=clock.now(),
+        username="xw.staff",
+        display_name="修文工作人员",
+        kind="staff",
+        password="Strong-pass-2026",
+        home_center_code="GY-XW",
+    )
     auth.grant_role(session, actor=SYSTEM, now=clock.now(), account=staff, role="center_staff", center_code="GY-XW")
     venue_codes = [v.code for v, _ in centers.venues_of(session, xw)]
     old_event = session.execute(select(AuditEvent).where(AuditEvent.center_id == xw.id)).scalars().first()
@@ -63,17 +78,38 @@ def test_every_old_reference_still_resolves_after_the_merger(platform, session, 
 
 def test_only_a_county_merges_and_only_into_its_parent(session, clock):
     with pytest.raises(ValidationFailed):
-        centers.plan_merger(session, actor=SYSTEM, now=clock.now(), source_code="GY", target_code="GZ",
-                            effective_at=clock.now(), reason="x")
+        centers.plan_merger(
+            session,
+            actor=SYSTEM,
+            now=clock.now(),
+            source_code="GY",
+            target_code="GZ",
+            effective_at=clock.now(),
+            reason="x",
+        )
     with pytest.raises(ValidationFailed):
-        centers.plan_merger(session, actor=SYSTEM, now=clock.now(), source_code="GY-XW", target_code="ZY",
-                            effective_at=clock.now(), reason="x")
+        centers.plan_merger(
+            session,
+            actor=SYSTEM,
+            now=clock.now(),
+            source_code="GY-XW",
+            target_code="ZY",
+            effective_at=clock.now(),
+            reason="x",
+        )
 
 
 def test_a_merger_needs_a_reason_and_cannot_be_planned_twice(session, clock):
     with pytest.raises(ValidationFailed):
-        centers.plan_merger(session, actor=SYSTEM, now=clock.now(), source_code="GY-XW", target_code="GY",
-                            effective_at=clock.now(), reason="  ")
+        centers.plan_merger(
+            session,
+            actor=SYSTEM,
+            now=clock.now(),
+            source_code="GY-XW",
+            target_code="GY",
+            effective_at=clock.now(),
+            reason="  ",
+        )
     _plan(session, clock)
     with pytest.raises(Conflict):
         _plan(session, clock)
@@ -86,7 +122,9 @@ def test_a_merged_center_cannot_merge_again_or_receive_venues(platform, session,
     session.expire_all()
     with pytest.raises(IllegalTransition):
         _plan(session, clock)
-    assert session.execute(select(Venue).where(Venue.center_id == centers.get_center(session, "GY-XW").id)).first() is None
+    assert (
+        session.execute(select(Venue).where(Venue.center_id == centers.get_center(session, "GY-XW").id)).first() is None
+    )
 
 
 def test_the_national_calendar_counts_working_days_for_a_center(session):

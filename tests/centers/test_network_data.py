@@ -107,10 +107,7 @@ def test_gui_an_has_no_gbt2260_code_and_says_why_and_what_to_report(network):
 
 
 def test_every_center_has_a_six_digit_reporting_code_in_guizhou(network):
-    assert all(
-        c.reporting_region_code.startswith("52") and len(c.reporting_region_code) == 6
-        for c in network.values()
-    )
+    assert all(c.reporting_region_code.startswith("52") and len(c.reporting_region_code) == 6 for c in network.values())
 
 
 def test_every_center_has_at_least_one_opening_and_one_evaluation_room(network):

@@ -46,15 +46,18 @@ def test_a_postgres_url_gets_the_psycopg3_driver(tmp_path):
     assert s.database_url == "postgresql+psycopg://u@h/db"
 
 
-@pytest.mark.parametrize("env,word", [
-    ({"GGZY_CHECKPOINT_EVERY": "abc"}, "GGZY_CHECKPOINT_EVERY"),
-    ({"GGZY_CHECKPOINT_EVERY": "0"}, "GGZY_CHECKPOINT_EVERY"),
-    ({"GGZY_AUDIT_HASH": "md5"}, "GGZY_AUDIT_HASH"),
-    ({"GGZY_DATABASE_URL": "mysql://x"}, "GGZY_DATABASE_URL"),
-    ({"GGZY_REDIS_URL": "http://x"}, "GGZY_REDIS_URL"),
-    ({"GGZY_CHRONOGRAPH_IN_PROCESS": "maybe"}, "GGZY_CHRONOGRAPH_IN_PROCESS"),
-    ({"GGZY_CHRONOGRAPH_INTERVAL": "-1"}, "GGZY_CHRONOGRAPH_INTERVAL"),
-])
+@pytest.mark.parametrize(
+    "env,word",
+    [
+        ({"GGZY_CHECKPOINT_EVERY": "abc"}, "GGZY_CHECKPOINT_EVERY"),
+        ({"GGZY_CHECKPOINT_EVERY": "0"}, "GGZY_CHECKPOINT_EVERY"),
+        ({"GGZY_AUDIT_HASH": "md5"}, "GGZY_AUDIT_HASH"),
+        ({"GGZY_DATABASE_URL": "mysql://x"}, "GGZY_DATABASE_URL"),
+        ({"GGZY_REDIS_URL": "http://x"}, "GGZY_REDIS_URL"),
+        ({"GGZY_CHRONOGRAPH_IN_PROCESS": "maybe"}, "GGZY_CHRONOGRAPH_IN_PROCESS"),
+        ({"GGZY_CHRONOGRAPH_INTERVAL": "-1"}, "GGZY_CHRONOGRAPH_INTERVAL"),
+    ],
+)
 def test_a_malformed_setting_names_the_variable(tmp_path, env, word):
     with pytest.raises(ConfigError) as err:
         load_settings({"GGZY_DATA_DIR": str(tmp_path), **env})

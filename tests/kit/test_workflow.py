@@ -22,12 +22,16 @@ def _not_on_holiday(_door, ctx):
     return "节假日不得上锁（示例规则）" if ctx.get("holiday") else None
 
 
-DOOR = Workflow("door", Door, table(
-    ("close", {Door.OPEN}, Door.CLOSED),
-    ("open", {Door.CLOSED}, Door.OPEN),
-    ("lock", {Door.CLOSED}, Door.LOCKED, (_not_on_holiday,)),
-    ("unlock", {Door.LOCKED}, Door.CLOSED),
-))
+DOOR = Workflow(
+    "door",
+    Door,
+    table(
+        ("close", {Door.OPEN}, Door.CLOSED),
+        ("open", {Door.CLOSED}, Door.OPEN),
+        ("lock", {Door.CLOSED}, Door.LOCKED, (_not_on_holiday,)),
+        ("unlock", {Door.LOCKED}, Door.CLOSED),
+    ),
+)
 
 
 def test_a_declared_move_returns_its_target():

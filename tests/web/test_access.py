@@ -13,9 +13,23 @@ def token(client, username: str) -> dict[str, str]:
     return {"authorization": f"Bearer {r.json()['token']}"}
 
 
-@pytest.mark.parametrize("path", ["/", "/centers", "/centers/GY", "/centers/GY-QZ", "/audit", "/login", "/docs",
-                                  "/health", "/api/v1/centers", "/api/v1/centers/GA", "/openapi.json",
-                                  "/api/v1/audit/platform-certificate"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/centers",
+        "/centers/GY",
+        "/centers/GY-QZ",
+        "/audit",
+        "/login",
+        "/docs",
+        "/health",
+        "/api/v1/centers",
+        "/api/v1/centers/GA",
+        "/openapi.json",
+        "/api/v1/audit/platform-certificate",
+    ],
+)
 def test_public_pages_and_reads_need_no_login(client, path):
     assert client.get(path).status_code == 200
 
@@ -46,8 +60,13 @@ def test_me_needs_a_token(client):
     assert client.get("/api/v1/me").status_code == 401
     assert client.get("/api/v1/me", headers={"authorization": "Bearer forged"}).status_code == 401
     me = client.get("/api/v1/me", headers=token(client, "reg.housing")).json()
-    assert me["grants"][0] == {"role": "regulator", "role_label": "行政监督人员", "center": None,
-                               "industry": "housing", "region_code": "520000"}
+    assert me["grants"][0] == {
+        "role": "regulator",
+        "role_label": "行政监督人员",
+        "center": None,
+        "industry": "housing",
+        "region_code": "520000",
+    }
 
 
 def test_a_revoked_token_no_longer_works(client):
@@ -93,15 +112,18 @@ def test_a_forged_cursor_is_refused_with_what_to_do(client):
 VENUE = {"code": "KB9", "name": "第九开标室", "kind": "opening", "seats": ["K01", "K02"]}
 
 
-@pytest.mark.parametrize("who,center,status", [
-    ("gz.admin", "GY", 201),        # the provincial center's administrator covers the centers below it
-    ("admin", "ZY-RH", 201),        # the platform administrator, by the same scope rule
-    ("gy.staff", "GY", 403),        # staff may read, not manage
-    ("zy.staff", "GY", 403),        # another center
-    ("reg.housing", "GY", 403),     # supervision is read-only
-    ("bidder.gy", "GY", 403),
-    (None, "GY", 401),
-])
+@pytest.mark.parametrize(
+    "who,center,status",
+    [
+        ("gz.admin", "GY", 201),  # the provincial center's administrator covers the centers below it
+        ("admin", "ZY-RH", 201),  # the platform administrator, by the same scope rule
+        ("gy.staff", "GY", 403),  # staff may read, not manage
+        ("zy.staff", "GY", 403),  # another center
+        ("reg.housing", "GY", 403),  # supervision is read-only
+        ("bidder.gy", "GY", 403),
+        (None, "GY", 401),
+    ],
+)
 def test_adding_a_venue_is_for_center_administrators_in_scope(client, who, center, status):
     headers = token(client, who) if who else {}
     r = client.post(f"/api/v1/centers/{center}/venues", json=VENUE, headers=headers)
@@ -126,23 +148,35 @@ def test_planning_a_merger_is_for_the_platform_administrator(client, who, status
 
 
 def test_a_merger_time_without_a_timezone_is_refused(client):
-    r = client.post("/api/v1/centers/GY-XW/merger", json={**MERGER, "effective_at": "2026-12-01T00:00:00"},
-                    headers=token(client, "admin"))
+    r = client.post(
+        "/api/v1/centers/GY-XW/merger",
+        json={**MERGER, "effective_at": "2026-12-01T00:00:00"},
+        headers=token(client, "admin"),
+    )
     assert r.status_code == 422 and "时区" in r.json()["message"]
 
 
-NEW = {"username": "gy.staff2", "display_name": "王五", "kind": "staff", "password": "Strong-pass-2026",
-       "home_center": "GY", "role": "center_staff"}
+NEW = {
+    "username": "gy.staff2",
+    "display_name": "王五",
+    "kind": "staff",
+    "password": "Strong-pass-2026",
+    "home_center": "GY",
+    "role": "center_staff",
+}
 
 
-@pytest.mark.parametrize("who,body,status", [
-    ("admin", NEW, 201),
-    ("gz.admin", NEW, 201),                                   # a center role below its own center
-    ("gz.admin", {**NEW, "role": "platform_admin"}, 403),     # never a province-wide role
-    ("gy.staff", NEW, 403),
-    ("bidder.gy", NEW, 403),
-    (None, NEW, 401),
-])
+@pytest.mark.parametrize(
+    "who,body,status",
+    [
+        ("admin", NEW, 201),
+        ("gz.admin", NEW, 201),  # a center role below its own center
+        ("gz.admin", {**NEW, "role": "platform_admin"}, 403),  # never a province-wide role
+        ("gy.staff", NEW, 403),
+        ("bidder.gy", NEW, 403),
+        (None, NEW, 401),
+    ],
+)
 def test_opening_accounts_follows_the_administrators_scope(client, who, body, status):
     headers = token(client, who) if who else {}
     assert client.post("/api/v1/accounts", json=body, headers=headers).status_code == status

@@ -12,8 +12,11 @@ def _csrf(client) -> str:
 
 def test_a_staff_member_logs_in_and_sees_their_name(client):
     csrf = _csrf(client)
-    r = client.post("/login", data={"username": "gy.staff", "password": DEMO_PASSWORD, "csrf_token": csrf,
-                                    "next": "/centers"}, follow_redirects=False)
+    r = client.post(
+        "/login",
+        data={"username": "gy.staff", "password": DEMO_PASSWORD, "csrf_token": csrf, "next": "/centers"},
+        follow_redirects=False,
+    )
     assert r.status_code == 303 and r.headers["location"] == "/centers"
     assert "贵阳中心工作人员" in client.get("/").text
 
@@ -32,8 +35,11 @@ def test_a_wrong_password_shows_the_form_again_with_the_reason(client):
 
 def test_login_never_redirects_to_another_site(client):
     csrf = _csrf(client)
-    r = client.post("/login", data={"username": "gy.staff", "password": DEMO_PASSWORD, "csrf_token": csrf,
-                                    "next": "//evil.example/"}, follow_redirects=False)
+    r = client.post(
+        "/login",
+        data={"username": "gy.staff", "password": DEMO_PASSWORD, "csrf_token": csrf, "next": "//evil.example/"},
+        follow_redirects=False,
+    )
     assert r.headers["location"] == "/"
 
 

@@ -27,11 +27,24 @@ def digest(alg: str, data: bytes) -> str:
     raise ValueError(f"unknown audit hash algorithm {alg!r}")
 
 
-def event_bytes(*, seq: int, at: dt.datetime, tag: str, actor_id: int | None, actor_name: str, role: str,
-                center_id: int | None, ip: str | None, subject_id: str | None, payload: str,
-                hash_alg: str, prev_hash: str) -> bytes:
-    head = canonical_json([seq, time_text(at), tag, actor_id, actor_name, role, center_id, ip, subject_id,
-                           hash_alg, prev_hash])
+def event_bytes(
+    *,
+    seq: int,
+    at: dt.datetime,
+    tag: str,
+    actor_id: int | None,
+    actor_name: str,
+    role: str,
+    center_id: int | None,
+    ip: str | None,
+    subject_id: str | None,
+    payload: str,
+    hash_alg: str,
+    prev_hash: str,
+) -> bytes:
+    head = canonical_json(
+        [seq, time_text(at), tag, actor_id, actor_name, role, center_id, ip, subject_id, hash_alg, prev_hash]
+    )
     return (head + "\n" + payload).encode("utf-8")
 
 

@@ -17,6 +17,12 @@ router = APIRouter(include_in_schema=False)
 def audit_home(request: Request, session: Session = Depends(db_session), v: Viewer = Depends(viewer)):
     cp = audit.latest_checkpoint(session)
     platform = platform_of(request)
-    return page(request, "audit/index.html", v, events=count_events(session),
-                checkpoint=audit.published_checkpoint(cp, platform.key.certificate) if cp else None,
-                checkpoint_at=cp.at if cp else None, key_id=platform.key.key_id)
+    return page(
+        request,
+        "audit/index.html",
+        v,
+        events=count_events(session),
+        checkpoint=audit.published_checkpoint(cp, platform.key.certificate) if cp else None,
+        checkpoint_at=cp.at if cp else None,
+        key_id=platform.key.key_id,
+    )

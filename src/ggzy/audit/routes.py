@@ -16,8 +16,13 @@ router = APIRouter(prefix="/api/v1/audit", tags=["审计链"])
 
 
 @router.get("/events", summary="审计事件（按链序，游标分页；监管人员按行业区域、中心人员按本中心）")
-def events(cursor: str | None = None, limit: int = Query(100, ge=1, le=500), tag_prefix: str | None = None,
-           session: Session = Depends(db_session), v: Viewer = Depends(signed_in)):
+def events(
+    cursor: str | None = None,
+    limit: int = Query(100, ge=1, le=500),
+    tag_prefix: str | None = None,
+    session: Session = Depends(db_session),
+    v: Viewer = Depends(signed_in),
+):
     nodes = centers.nodes(session)
     if has(v.principal, "province:audit:read", nodes):
         center_ids = None

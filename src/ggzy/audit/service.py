@@ -45,17 +45,33 @@ def config_of(session: Session) -> AuditConfig:
     return session.info.get("audit") or AuditConfig()
 
 
-def record(session: Session, *, tag: str, actor: Actor, now: dt.datetime, payload: dict[str, Any] | None = None,
-           subject_id: str | int | None = None, center_id: int | None = None) -> AuditEvent:
+def record(
+    session: Session,
+    *,
+    tag: str,
+    actor: Actor,
+    now: dt.datetime,
+    payload: dict[str, Any] | None = None,
+    subject_id: str | int | None = None,
+    center_id: int | None = None,
+) -> AuditEvent:
     """Append one event to the chain in the caller's transaction (the caller commits)."""
     chain.split_tag(tag)
     config = config_of(session)
     head = _lock_head(session)
     fields: dict[str, Any] = dict(
-        seq=head.seq + 1, at=now, tag=tag, actor_id=actor.account_id, actor_name=actor.name, role=actor.role,
-        center_id=center_id if center_id is not None else actor.center_id, ip=actor.ip,
+        seq=head.seq + 1,
+        at=now,
+        tag=tag,
+        actor_id=actor.account_id,
+        actor_name=actor.name,
+        role=actor.role,
+        center_id=center_id if center_id is not None else actor.center_id,
+        ip=actor.ip,
         subject_id=None if subject_id is None else str(subject_id),
-        payload=chain.canonical_json(payload or {}), hash_alg=config.hash_alg, prev_hash=head.hash,
+        payload=chain.canonical_json(payload or {}),
+        hash_alg=config.hash_alg,
+        prev_hash=head.hash,
     )
     event = AuditEvent(**fields, hash=chain.event_hash(**fields))
     session.add(event)
@@ -76,8 +92,9 @@ def checkpoint(session: Session, *, now: dt.datetime, key: PlatformKey) -> Audit
         return None
     alg = session.execute(select(AuditEvent.hash_alg).where(AuditEvent.seq == head.seq)).scalar_one()
     statement = chain.checkpoint_statement(seq=head.seq, hash_=head.hash, hash_alg=alg, at=now)
-    cp = AuditCheckpoint(seq=head.seq, hash=head.hash, hash_alg=alg, at=now, key_id=key.key_id,
-                         signature=key.sign(statement))
+    cp = AuditCheckpoint(
+        seq=head.seq, hash=head.hash, hash_alg=alg, at=now, key_id=key.key_id, signature=key.sign(statement)
+    )
     session.add(cp)
     session.flush()
     return cp
@@ -90,15 +107,24 @@ def latest_checkpoint(session: Session) -> AuditCheckpoint | None:
 def published_checkpoint(cp: AuditCheckpoint, cert: x509.Certificate) -> dict[str, Any]:
     """The public form of a checkpoint: enough to check the chain from outside the database."""
     return {
-        "seq": cp.seq, "hash": cp.hash, "hash_alg": cp.hash_alg, "at": chain.time_text(cp.at),
-        "key_id": cp.key_id, "signature": base64.b64encode(cp.signature).decode(),
-        "statement": chain.checkpoint_statement(seq=cp.seq, hash_=cp.hash, hash_alg=cp.hash_alg,
-                                                at=cp.at).decode(),
+        "seq": cp.seq,
+        "hash": cp.hash,
+        "hash_alg": cp.hash_alg,
+        "at": chain.time_text(cp.at),
+        "key_id": cp.key_id,
+        "signature": base64.b64encode(cp.signature).decode(),
+        "statement": chain.checkpoint_statement(seq=cp.seq, hash_=cp.hash, hash_alg=cp.hash_alg, at=cp.at).decode(),
     }
 
 
-def list_events(session: Session, *, cursor: str | None = None, limit: int | None = None,
-                tag_prefix: str | None = None, center_ids: set[int] | None = None) -> Page[AuditEvent]:
+def list_events(
+    session: Session,
+    *,
+    cursor: str | None = None,
+    limit: int | None = None,
+    tag_prefix: str | None = None,
+    center_ids: set[int] | None = None,
+) -> Page[AuditEvent]:
     """Events in chain order after ``cursor``; ``center_ids`` restricts to those centers' events."""
     after = int(decode_cursor(cursor).get("seq", 0))
     n = check_limit(limit)
@@ -115,10 +141,19 @@ def list_events(session: Session, *, cursor: str | None = None, limit: int | Non
 
 def event_dict(e: AuditEvent) -> dict[str, Any]:
     return {
-        "seq": e.seq, "at": chain.time_text(e.at), "tag": e.tag, "actor_id": e.actor_id,
-        "actor_name": e.actor_name, "role": e.role, "center_id": e.center_id, "ip": e.ip,
-        "subject_id": e.subject_id, "payload": json.loads(e.payload), "hash_alg": e.hash_alg,
-        "prev_hash": e.prev_hash, "hash": e.hash,
+        "seq": e.seq,
+        "at": chain.time_text(e.at),
+        "tag": e.tag,
+        "actor_id": e.actor_id,
+        "actor_name": e.actor_name,
+        "role": e.role,
+        "center_id": e.center_id,
+        "ip": e.ip,
+        "subject_id": e.subject_id,
+        "payload": json.loads(e.payload),
+        "hash_alg": e.hash_alg,
+        "prev_hash": e.prev_hash,
+        "hash": e.hash,
     }
 
 
@@ -142,16 +177,30 @@ class VerifyReport:
 
     def summary(self) -> str:
         if self.ok:
-            return (f"审计链完整：已校验 {self.checked} 个事件（至第 {self.last_seq} 号），"
-                    f"{self.checkpoints_checked} 个签名检查点。")
+            return (
+                f"审计链完整：已校验 {self.checked} 个事件（至第 {self.last_seq} 号），"
+                f"{self.checkpoints_checked} 个签名检查点。"
+            )
         where = f"第 {self.first_bad_seq} 号事件" if self.first_bad_seq is not None else "审计链"
         return f"审计链校验失败：{where}——{self.problem}"
 
 
 def _iter_events(session: Session, batch: int = 5000) -> Iterator[tuple]:
-    cols = (AuditEvent.seq, AuditEvent.at, AuditEvent.tag, AuditEvent.actor_id, AuditEvent.actor_name,
-            AuditEvent.role, AuditEvent.center_id, AuditEvent.ip, AuditEvent.subject_id, AuditEvent.payload,
-            AuditEvent.hash_alg, AuditEvent.prev_hash, AuditEvent.hash)
+    cols = (
+        AuditEvent.seq,
+        AuditEvent.at,
+        AuditEvent.tag,
+        AuditEvent.actor_id,
+        AuditEvent.actor_name,
+        AuditEvent.role,
+        AuditEvent.center_id,
+        AuditEvent.ip,
+        AuditEvent.subject_id,
+        AuditEvent.payload,
+        AuditEvent.hash_alg,
+        AuditEvent.prev_hash,
+        AuditEvent.hash,
+    )
     after = None
     while True:
         stmt = select(*cols).order_by(AuditEvent.seq).limit(batch)
@@ -169,20 +218,45 @@ def _walk(session: Session, report: VerifyReport) -> dict[int, str]:
     wanted = set(session.execute(select(AuditCheckpoint.seq)).scalars())
     at_checkpoints: dict[int, str] = {}
     expected_seq, prev = 1, chain.GENESIS
-    for (seq, at, tag, actor_id, actor_name, role, center_id, ip, subject_id, payload, alg, prev_hash,
-         stored) in _iter_events(session):
+    for (
+        seq,
+        at,
+        tag,
+        actor_id,
+        actor_name,
+        role,
+        center_id,
+        ip,
+        subject_id,
+        payload,
+        alg,
+        prev_hash,
+        stored,
+    ) in _iter_events(session):
         if seq != expected_seq:
             what = "之前的事件缺失（被删除）" if seq > expected_seq else "序号重复或被插入"
-            report.fail(expected_seq if seq > expected_seq else seq,
-                        f"{what}：应为第 {expected_seq} 号，实际读到第 {seq} 号。")
+            report.fail(
+                expected_seq if seq > expected_seq else seq, f"{what}：应为第 {expected_seq} 号，实际读到第 {seq} 号。"
+            )
             return at_checkpoints
         if prev_hash != prev:
             report.fail(seq, "前序哈希不符：事件被插入、删除或调换了顺序。")
             return at_checkpoints
         try:
-            actual = chain.event_hash(seq=seq, at=at, tag=tag, actor_id=actor_id, actor_name=actor_name, role=role,
-                                      center_id=center_id, ip=ip, subject_id=subject_id, payload=payload,
-                                      hash_alg=alg, prev_hash=prev_hash)
+            actual = chain.event_hash(
+                seq=seq,
+                at=at,
+                tag=tag,
+                actor_id=actor_id,
+                actor_name=actor_name,
+                role=role,
+                center_id=center_id,
+                ip=ip,
+                subject_id=subject_id,
+                payload=payload,
+                hash_alg=alg,
+                prev_hash=prev_hash,
+            )
         except ValueError:
             report.fail(seq, f"未知的哈希算法 {alg!r}：该行被篡改。")
             return at_checkpoints
@@ -196,17 +270,29 @@ def _walk(session: Session, report: VerifyReport) -> dict[int, str]:
     return at_checkpoints
 
 
-def _check_checkpoint(report: VerifyReport, *, seq: int, hash_: str, hash_alg: str, at: dt.datetime,
-                      signature: bytes, key_id: str, cert: x509.Certificate | None,
-                      hashes_at: dict[int, str], origin: str) -> None:
+def _check_checkpoint(
+    report: VerifyReport,
+    *,
+    seq: int,
+    hash_: str,
+    hash_alg: str,
+    at: dt.datetime,
+    signature: bytes,
+    key_id: str,
+    cert: x509.Certificate | None,
+    hashes_at: dict[int, str],
+    origin: str,
+) -> None:
     if cert is not None:
         statement = chain.checkpoint_statement(seq=seq, hash_=hash_, hash_alg=hash_alg, at=at)
         if key_id != certificate_key_id(cert) or not verify_platform_signature(cert, signature, statement):
             report.fail(seq, f"{origin}检查点（第 {seq} 号）的平台签名无效：检查点被伪造或篡改。")
             return
     if seq > report.last_seq:
-        report.fail(report.last_seq + 1,
-                    f"链尾被截断：{origin}检查点证明存在第 {seq} 号事件，但数据库只到第 {report.last_seq} 号。")
+        report.fail(
+            report.last_seq + 1,
+            f"链尾被截断：{origin}检查点证明存在第 {seq} 号事件，但数据库只到第 {report.last_seq} 号。",
+        )
         return
     if hashes_at.get(seq) != hash_:
         report.fail(seq, f"与{origin}检查点（第 {seq} 号）的哈希不符：此前的事件被改写。")
@@ -214,8 +300,7 @@ def _check_checkpoint(report: VerifyReport, *, seq: int, hash_: str, hash_alg: s
     report.checkpoints_checked += 1
 
 
-def verify(session: Session, *, cert: x509.Certificate | None,
-           published: dict[str, Any] | None = None) -> VerifyReport:
+def verify(session: Session, *, cert: x509.Certificate | None, published: dict[str, Any] | None = None) -> VerifyReport:
     """Re-walk the whole chain; compare with the head, every signed checkpoint and a published one."""
     report = VerifyReport()
     extra_seq = int(published["seq"]) if published is not None else 0
@@ -226,13 +311,24 @@ def verify(session: Session, *, cert: x509.Certificate | None,
         hashes_at.update(_published_hash(session, extra_seq, report))
     head = session.get(AuditHead, 1)
     if head is not None and (head.seq, head.hash) != (report.last_seq, _hash_at(session, report.last_seq)):
-        report.fail(report.last_seq + 1 if head.seq > report.last_seq else head.seq,
-                    f"链头记录（第 {head.seq} 号）与事件表（至第 {report.last_seq} 号）不一致：链尾被截断或改写。")
+        report.fail(
+            report.last_seq + 1 if head.seq > report.last_seq else head.seq,
+            f"链头记录（第 {head.seq} 号）与事件表（至第 {report.last_seq} 号）不一致：链尾被截断或改写。",
+        )
         return report
     for cp in session.execute(select(AuditCheckpoint).order_by(AuditCheckpoint.seq)).scalars():
-        _check_checkpoint(report, seq=cp.seq, hash_=cp.hash, hash_alg=cp.hash_alg, at=cp.at,
-                          signature=cp.signature, key_id=cp.key_id, cert=cert, hashes_at=hashes_at,
-                          origin="数据库中的")
+        _check_checkpoint(
+            report,
+            seq=cp.seq,
+            hash_=cp.hash,
+            hash_alg=cp.hash_alg,
+            at=cp.at,
+            signature=cp.signature,
+            key_id=cp.key_id,
+            cert=cert,
+            hashes_at=hashes_at,
+            origin="数据库中的",
+        )
         if not report.ok:
             return report
     if published is not None:
@@ -240,11 +336,22 @@ def verify(session: Session, *, cert: x509.Certificate | None,
             at = dt.datetime.strptime(published["at"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.UTC)
             sig = base64.b64decode(published["signature"])
         except (KeyError, ValueError) as exc:
-            raise ValidationFailed(f"公开检查点文件格式错误（{exc}）：请使用 ggzy audit publish 导出的文件。",
-                                   code="audit.bad_published_checkpoint") from None
-        _check_checkpoint(report, seq=extra_seq, hash_=published["hash"], hash_alg=published["hash_alg"], at=at,
-                          signature=sig, key_id=published.get("key_id", ""), cert=cert, hashes_at=hashes_at,
-                          origin="公开发布的")
+            raise ValidationFailed(
+                f"公开检查点文件格式错误（{exc}）：请使用 ggzy audit publish 导出的文件。",
+                code="audit.bad_published_checkpoint",
+            ) from None
+        _check_checkpoint(
+            report,
+            seq=extra_seq,
+            hash_=published["hash"],
+            hash_alg=published["hash_alg"],
+            at=at,
+            signature=sig,
+            key_id=published.get("key_id", ""),
+            cert=cert,
+            hashes_at=hashes_at,
+            origin="公开发布的",
+        )
     return report
 
 

@@ -11,8 +11,16 @@ from sqlalchemy.orm import Session
 
 from ggzy.auth import service as auth
 from ggzy.kit.errors import Forbidden, NotAuthenticated
-from ggzy.web.context import (CSRF_COOKIE, SESSION_COOKIE, Viewer, client_ip, csrf_checked, db_session,
-                              platform_of, viewer)
+from ggzy.web.context import (
+    CSRF_COOKIE,
+    SESSION_COOKIE,
+    Viewer,
+    client_ip,
+    csrf_checked,
+    db_session,
+    platform_of,
+    viewer,
+)
 from ggzy.web.render import page
 
 router = APIRouter(include_in_schema=False)
@@ -34,8 +42,14 @@ def login_form(request: Request, next: str | None = None, v: Viewer = Depends(vi
 
 
 @router.post("/login")
-def login(request: Request, username: str = Form(""), password: str = Form(""), csrf_token: str = Form(""),
-          next: str = Form("/"), session: Session = Depends(db_session)):
+def login(
+    request: Request,
+    username: str = Form(""),
+    password: str = Form(""),
+    csrf_token: str = Form(""),
+    next: str = Form("/"),
+    session: Session = Depends(db_session),
+):
     expected = request.cookies.get(CSRF_COOKIE)
     if not expected or not secrets.compare_digest(expected, csrf_token):
         raise Forbidden("登录表单已过期（CSRF 校验失败）：请刷新登录页后重试。", code="auth.csrf")
@@ -46,13 +60,23 @@ def login(request: Request, username: str = Form(""), password: str = Form(""), 
     except NotAuthenticated as exc:
         # The failed attempt is audited: commit it, then show the form again.
         session.commit()
-        return page(request, "auth/login.html", None, status_code=401, csrf_token=expected, error=exc.message,
-                    username=username, next=_safe_next(next))
-    issued = auth.open_session(session, now=now, account=account, kind="page", ip=client_ip(request),
-                               hours=platform.settings.session_hours)
+        return page(
+            request,
+            "auth/login.html",
+            None,
+            status_code=401,
+            csrf_token=expected,
+            error=exc.message,
+            username=username,
+            next=_safe_next(next),
+        )
+    issued = auth.open_session(
+        session, now=now, account=account, kind="page", ip=client_ip(request), hours=platform.settings.session_hours
+    )
     response = RedirectResponse(_safe_next(next), status_code=303)
-    response.set_cookie(SESSION_COOKIE, issued.token, httponly=True, samesite="lax",
-                        max_age=platform.settings.session_hours * 3600)
+    response.set_cookie(
+        SESSION_COOKIE, issued.token, httponly=True, samesite="lax", max_age=platform.settings.session_hours * 3600
+    )
     return response
 
 

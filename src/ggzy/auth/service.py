@@ -30,13 +30,23 @@ def _token_id(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_account(session: Session, *, actor: Actor, now: dt.datetime, username: str, display_name: str,
-                   kind: str, password: str | None = None, home_center_code: str | None = None) -> Account:
+def create_account(
+    session: Session,
+    *,
+    actor: Actor,
+    now: dt.datetime,
+    username: str,
+    display_name: str,
+    kind: str,
+    password: str | None = None,
+    home_center_code: str | None = None,
+) -> Account:
     """Open an account; staff and regulators need a password, entities and experts may use certificates only."""
     username = username.strip().lower()
     if not _USERNAME.match(username):
-        raise ValidationFailed("用户名须为 3–64 位小写字母、数字、点、下划线或连字符，且以字母或数字开头。",
-                               code="auth.bad_username")
+        raise ValidationFailed(
+            "用户名须为 3–64 位小写字母、数字、点、下划线或连字符，且以字母或数字开头。", code="auth.bad_username"
+        )
     if kind not in ACCOUNT_KINDS:
         raise ValidationFailed(f"账户类型 {kind!r} 无效：可选 {', '.join(ACCOUNT_KINDS)}。", code="auth.bad_kind")
     if not display_name.strip():
@@ -53,13 +63,27 @@ def create_account(session: Session, *, actor: Actor, now: dt.datetime, username
         if center is None:
             raise NotFound(f"交易中心 {home_center_code} 不存在。", code="centers.not_found")
         center_id = center.id
-    account = Account(username=username, display_name=display_name.strip(), kind=kind,
-                      password_hash=hash_password(password) if password else None, home_center_id=center_id,
-                      status="active", failed_logins=0, created_at=now)
+    account = Account(
+        username=username,
+        display_name=display_name.strip(),
+        kind=kind,
+        password_hash=hash_password(password) if password else None,
+        home_center_id=center_id,
+        status="active",
+        failed_logins=0,
+        created_at=now,
+    )
     session.add(account)
     session.flush()
-    record(session, tag="auth:account:created", actor=actor, now=now, subject_id=account.id, center_id=center_id,
-           payload={"username": username, "kind": kind, "display_name": account.display_name})
+    record(
+        session,
+        tag="auth:account:created",
+        actor=actor,
+        now=now,
+        subject_id=account.id,
+        center_id=center_id,
+        payload={"username": username, "kind": kind, "display_name": account.display_name},
+    )
     return account
 
 
@@ -70,9 +94,17 @@ def get_account(session: Session, username: str) -> Account:
     return account
 
 
-def grant_role(session: Session, *, actor: Actor, now: dt.datetime, account: Account, role: str,
-               center_code: str | None = None, industry: str | None = None,
-               region_code: str | None = None) -> RoleGrant:
+def grant_role(
+    session: Session,
+    *,
+    actor: Actor,
+    now: dt.datetime,
+    account: Account,
+    role: str,
+    center_code: str | None = None,
+    industry: str | None = None,
+    region_code: str | None = None,
+) -> RoleGrant:
     """Give ``account`` a role in a scope; the scope must fit the role's kind."""
     if role not in ROLES:
         raise ValidationFailed(f"角色 {role!r} 不存在：可选 {', '.join(sorted(ROLES))}。", code="authz.bad_role")
@@ -91,15 +123,28 @@ def grant_role(session: Session, *, actor: Actor, now: dt.datetime, account: Acc
         if industry not in INDUSTRIES:
             raise ValidationFailed(f"监管行业须为：{', '.join(INDUSTRIES)}。", code="authz.industry_required")
         if not region_code or not re.fullmatch(r"52\d{4}", region_code):
-            raise ValidationFailed("监管区域须为贵州省内的 6 位行政区划代码（GB/T 2260），如 520000。",
-                                   code="authz.region_required")
-    grant = RoleGrant(account_id=account.id, role=role, center_id=center_id,
-                      industry=industry if scope == "supervision" else None,
-                      region_code=region_code if scope == "supervision" else None, created_at=now)
+            raise ValidationFailed(
+                "监管区域须为贵州省内的 6 位行政区划代码（GB/T 2260），如 520000。", code="authz.region_required"
+            )
+    grant = RoleGrant(
+        account_id=account.id,
+        role=role,
+        center_id=center_id,
+        industry=industry if scope == "supervision" else None,
+        region_code=region_code if scope == "supervision" else None,
+        created_at=now,
+    )
     session.add(grant)
     session.flush()
-    record(session, tag="authz:grant:added", actor=actor, now=now, subject_id=account.id, center_id=center_id,
-           payload={"role": role, "center": center_code, "industry": grant.industry, "region": grant.region_code})
+    record(
+        session,
+        tag="authz:grant:added",
+        actor=actor,
+        now=now,
+        subject_id=account.id,
+        center_id=center_id,
+        payload={"role": role, "center": center_code, "industry": grant.industry, "region": grant.region_code},
+    )
     return grant
 
 
@@ -110,19 +155,32 @@ def set_status(session: Session, *, actor: Actor, now: dt.datetime, account: Acc
         return
     account.status = status
     if status == "disabled":
-        for s in session.execute(select(AuthSession).where(AuthSession.account_id == account.id,
-                                                           AuthSession.revoked_at.is_(None))).scalars():
+        for s in session.execute(
+            select(AuthSession).where(AuthSession.account_id == account.id, AuthSession.revoked_at.is_(None))
+        ).scalars():
             s.revoked_at = now
-    record(session, tag=f"auth:account:{'enabled' if status == 'active' else 'disabled'}", actor=actor, now=now,
-           subject_id=account.id, payload={"username": account.username})
+    record(
+        session,
+        tag=f"auth:account:{'enabled' if status == 'active' else 'disabled'}",
+        actor=actor,
+        now=now,
+        subject_id=account.id,
+        payload={"username": account.username},
+    )
 
 
 def set_password(session: Session, *, actor: Actor, now: dt.datetime, account: Account, password: str) -> None:
     check_strength(password)
     account.password_hash = hash_password(password)
     account.failed_logins, account.locked_until = 0, None
-    record(session, tag="auth:account:password_set", actor=actor, now=now, subject_id=account.id,
-           payload={"username": account.username})
+    record(
+        session,
+        tag="auth:account:password_set",
+        actor=actor,
+        now=now,
+        subject_id=account.id,
+        payload={"username": account.username},
+    )
 
 
 def authenticate(session: Session, *, now: dt.datetime, username: str, password: str, ip: str | None) -> Account:
@@ -141,8 +199,14 @@ def authenticate(session: Session, *, now: dt.datetime, username: str, password:
         account.failed_logins += 1
         if account.failed_logins >= MAX_FAILED_LOGINS:
             account.locked_until, account.failed_logins = now + LOCKOUT, 0
-        record(session, tag="auth:login:failed", actor=actor, now=now, subject_id=account.id,
-               payload={"locked": account.locked_until is not None and account.locked_until > now})
+        record(
+            session,
+            tag="auth:login:failed",
+            actor=actor,
+            now=now,
+            subject_id=account.id,
+            payload={"locked": account.locked_until is not None and account.locked_until > now},
+        )
         raise generic
     account.failed_logins, account.locked_until = 0, None
     return account
@@ -155,17 +219,31 @@ class IssuedSession:
     record: AuthSession
 
 
-def open_session(session: Session, *, now: dt.datetime, account: Account, kind: str, ip: str | None,
-                 hours: int, name: str = "") -> IssuedSession:
+def open_session(
+    session: Session, *, now: dt.datetime, account: Account, kind: str, ip: str | None, hours: int, name: str = ""
+) -> IssuedSession:
     """Issue a page session (cookie) or an API token; only its hash is stored."""
     token = secrets.token_urlsafe(32)
-    row = AuthSession(id=_token_id(token), account_id=account.id, kind=kind, name=name,
-                      csrf_token=secrets.token_urlsafe(24), created_at=now, expires_at=now + dt.timedelta(hours=hours),
-                      ip=ip)
+    row = AuthSession(
+        id=_token_id(token),
+        account_id=account.id,
+        kind=kind,
+        name=name,
+        csrf_token=secrets.token_urlsafe(24),
+        created_at=now,
+        expires_at=now + dt.timedelta(hours=hours),
+        ip=ip,
+    )
     session.add(row)
     actor = Actor(account.id, account.display_name, "account", account.home_center_id, ip)
-    record(session, tag=f"auth:{'session' if kind == 'page' else 'token'}:opened", actor=actor, now=now,
-           subject_id=account.id, payload={"kind": kind, "name": name, "expires_at": row.expires_at.isoformat()})
+    record(
+        session,
+        tag=f"auth:{'session' if kind == 'page' else 'token'}:opened",
+        actor=actor,
+        now=now,
+        subject_id=account.id,
+        payload={"kind": kind, "name": name, "expires_at": row.expires_at.isoformat()},
+    )
     return IssuedSession(token=token, csrf_token=row.csrf_token, record=row)
 
 
@@ -184,14 +262,22 @@ def close_session(session: Session, *, now: dt.datetime, token: str, actor: Acto
     if row is None or row.revoked_at is not None:
         return
     row.revoked_at = now
-    record(session, tag=f"auth:{'session' if row.kind == 'page' else 'token'}:closed", actor=actor, now=now,
-           subject_id=row.account_id, payload={"kind": row.kind})
+    record(
+        session,
+        tag=f"auth:{'session' if row.kind == 'page' else 'token'}:closed",
+        actor=actor,
+        now=now,
+        subject_id=row.account_id,
+        payload={"kind": row.kind},
+    )
 
 
 def principal_of(session: Session, account: Account) -> Principal:
     grants = session.execute(select(RoleGrant).where(RoleGrant.account_id == account.id)).scalars()
     return Principal(
-        account_id=account.id, name=account.display_name, entity_id=account.entity_id,
+        account_id=account.id,
+        name=account.display_name,
+        entity_id=account.entity_id,
         grants=tuple(Grant(g.role, g.center_id, g.industry, g.region_code) for g in grants),
     )
 

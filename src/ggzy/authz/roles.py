@@ -11,8 +11,14 @@ from dataclasses import dataclass
 
 # Industries a regulator can supervise (行政监督部门), see DESIGN.md §1.
 INDUSTRIES = {
-    "housing": "住房和城乡建设", "transport": "交通运输", "water": "水利", "finance": "财政",
-    "natural_resources": "自然资源", "sasac": "国有资产监督管理", "health": "卫生健康", "ndrc": "发展改革",
+    "housing": "住房和城乡建设",
+    "transport": "交通运输",
+    "water": "水利",
+    "finance": "财政",
+    "natural_resources": "自然资源",
+    "sasac": "国有资产监督管理",
+    "health": "卫生健康",
+    "ndrc": "发展改革",
 }
 
 
@@ -28,23 +34,55 @@ def _role(name: str, label: str, scope: str, *perms: str) -> Role:
     return Role(name, label, scope, frozenset(perms))
 
 
-ROLES: dict[str, Role] = {r.name: r for r in (
-    _role("platform_admin", "平台管理员", "province",
-          "province:center:manage", "province:account:manage", "province:trust:manage",
-          "province:audit:read", "center:venue:manage", "center:calendar:manage", "center:account:manage",
-          "center:center:read"),
-    _role("center_admin", "交易中心管理员", "center",
-          "center:venue:manage", "center:calendar:manage", "center:account:manage", "center:center:read",
-          "center:audit:read"),
-    _role("center_staff", "交易中心工作人员", "center",
-          "center:center:read", "center:project:review", "center:opening:witness", "center:audit:read"),
-    _role("regulator", "行政监督人员", "supervision",
-          "supervision:project:read", "supervision:audit:read", "supervision:center:read"),
-    _role("tenderee", "招标人/采购人", "entity", "entity:project:manage", "entity:profile:manage"),
-    _role("agency", "招标代理机构", "entity", "entity:project:manage", "entity:profile:manage"),
-    _role("bidder", "投标人/供应商", "entity", "entity:bid:submit", "entity:profile:manage"),
-    _role("expert", "评标专家", "expert", "expert:evaluation:score", "expert:profile:manage"),
-)}
+ROLES: dict[str, Role] = {
+    r.name: r
+    for r in (
+        _role(
+            "platform_admin",
+            "平台管理员",
+            "province",
+            "province:center:manage",
+            "province:account:manage",
+            "province:trust:manage",
+            "province:audit:read",
+            "center:venue:manage",
+            "center:calendar:manage",
+            "center:account:manage",
+            "center:center:read",
+        ),
+        _role(
+            "center_admin",
+            "交易中心管理员",
+            "center",
+            "center:venue:manage",
+            "center:calendar:manage",
+            "center:account:manage",
+            "center:center:read",
+            "center:audit:read",
+        ),
+        _role(
+            "center_staff",
+            "交易中心工作人员",
+            "center",
+            "center:center:read",
+            "center:project:review",
+            "center:opening:witness",
+            "center:audit:read",
+        ),
+        _role(
+            "regulator",
+            "行政监督人员",
+            "supervision",
+            "supervision:project:read",
+            "supervision:audit:read",
+            "supervision:center:read",
+        ),
+        _role("tenderee", "招标人/采购人", "entity", "entity:project:manage", "entity:profile:manage"),
+        _role("agency", "招标代理机构", "entity", "entity:project:manage", "entity:profile:manage"),
+        _role("bidder", "投标人/供应商", "entity", "entity:bid:submit", "entity:profile:manage"),
+        _role("expert", "评标专家", "expert", "expert:evaluation:score", "expert:profile:manage"),
+    )
+}
 
 
 def role(name: str) -> Role:

@@ -98,8 +98,9 @@ def _grant_centers(grant: Grant, nodes: list[CenterNode]) -> set[int]:
     return set()
 
 
-def require(principal: Principal, permission: str, nodes: list[CenterNode],
-            center_id: int | None = None) -> CenterScope:
+def require(
+    principal: Principal, permission: str, nodes: list[CenterNode], center_id: int | None = None
+) -> CenterScope:
     """Return the scope in which ``principal`` holds ``permission`` (covering ``center_id`` if given)."""
     split_permission(permission)
     centers: set[int] = set()
@@ -115,10 +116,15 @@ def require(principal: Principal, permission: str, nodes: list[CenterNode],
             industries = None
     if not centers or (center_id is not None and center_id not in centers):
         who = "未登录用户" if principal.anonymous else principal.name
-        raise Forbidden(f"{who} 没有此操作的权限（{permission}）。如需办理，请联系所属交易中心。",
-                        detail={"permission": permission})
-    return CenterScope(permission=permission, center_ids=frozenset(centers),
-                       industries=None if industries is None else frozenset(industries), _mint=_MINT)
+        raise Forbidden(
+            f"{who} 没有此操作的权限（{permission}）。如需办理，请联系所属交易中心。", detail={"permission": permission}
+        )
+    return CenterScope(
+        permission=permission,
+        center_ids=frozenset(centers),
+        industries=None if industries is None else frozenset(industries),
+        _mint=_MINT,
+    )
 
 
 def has(principal: Principal, permission: str, nodes: list[CenterNode], center_id: int | None = None) -> bool:

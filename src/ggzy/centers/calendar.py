@@ -184,9 +184,7 @@ class WorkingCalendar:
             f"期限规则 {rule.rule_id} 按小时计算，没有“最后一日”：请用 deadline()", code="calendar.rule"
         )
 
-    def deadline(
-        self, start: dt.datetime, rule: PeriodRule, *, closing_time: dt.time | None = None
-    ) -> dt.datetime:
+    def deadline(self, start: dt.datetime, rule: PeriodRule, *, closing_time: dt.time | None = None) -> dt.datetime:
         """The instant a period expires, in Asia/Shanghai; an act is in time if it happens before it.
 
         Days and working days end at 24:00 of :meth:`last_day` (returned as 00:00 of the next day), or
@@ -227,9 +225,7 @@ class WorkingCalendar:
 def load_calendar(path: str | Path | None = None) -> WorkingCalendar:
     """The national calendar from the bundled ``holidays_cn.json`` (or another file in that format)."""
     if path is None:
-        text = (
-            resources.files("ggzy.centers").joinpath("data", "holidays_cn.json").read_text(encoding="utf-8")
-        )
+        text = resources.files("ggzy.centers").joinpath("data", "holidays_cn.json").read_text(encoding="utf-8")
     else:
         text = Path(path).read_text(encoding="utf-8")
     return parse_calendar(json.loads(text))
@@ -256,9 +252,7 @@ def _entry(raw: Mapping[str, Any], year: int, source: str) -> CalendarEntry:
         kind = DayKind(raw["kind"])
         name = raw["name"]
     except (KeyError, TypeError, ValueError):
-        raise _data_error(
-            f"{year} 年的节假日条目无效：{raw}（需要 date、kind=holiday/workday、name）"
-        ) from None
+        raise _data_error(f"{year} 年的节假日条目无效：{raw}（需要 date、kind=holiday/workday、name）") from None
     # A holiday may start on 31 December of the year before (元旦 2023 began on 2022-12-31).
     if day.year not in (year, year - 1) or not name:
         raise _data_error(f"{year} 年的节假日条目 {raw} 的日期不属于该年或缺少名称")

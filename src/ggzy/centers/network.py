@@ -102,9 +102,7 @@ def load_network(path: str | Path | None = None) -> list[CenterSpec]:
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise _invalid(
-            "network.json", f"中心网络文件 {source} 不是有效的 JSON：第{exc.lineno}行 {exc.msg}"
-        ) from exc
+        raise _invalid("network.json", f"中心网络文件 {source} 不是有效的 JSON：第{exc.lineno}行 {exc.msg}") from exc
     return parse_network(document)
 
 
@@ -113,9 +111,7 @@ def parse_network(document: Mapping[str, Any]) -> list[CenterSpec]:
     province = document.get("province") or {}
     province_code = str(province.get("region_code", ""))
     if not REGION_PATTERN.match(province_code) or not province_code.endswith("0000"):
-        raise _invalid(
-            "network.province", "中心网络文件缺少省级行政区划代码 province.region_code（如 520000）"
-        )
+        raise _invalid("network.province", "中心网络文件缺少省级行政区划代码 province.region_code（如 520000）")
     entries = document.get("centers")
     if not isinstance(entries, list) or not entries:
         raise _invalid("network.centers", "中心网络文件缺少 centers 列表")
@@ -136,8 +132,7 @@ def _raw_center(entry: Any, index: int) -> dict[str, Any]:
     if not CODE_PATTERN.match(entry["code"]):
         raise _invalid(
             "network.center.code",
-            f"交易中心代码 {entry['code']!r} 不合规则："
-            "应为 2–4 个大写字母，县级为“上级代码-字母”（如 GY-QZ）",
+            f"交易中心代码 {entry['code']!r} 不合规则：应为 2–4 个大写字母，县级为“上级代码-字母”（如 GY-QZ）",
             center=entry["code"],
         )
     try:
@@ -145,8 +140,7 @@ def _raw_center(entry: Any, index: int) -> dict[str, Any]:
     except ValueError:
         raise _invalid(
             "network.center.level",
-            f"交易中心 {entry['code']} 的层级 {entry['level']!r} 无效："
-            "应为 province、city、new_area 或 county",
+            f"交易中心 {entry['code']} 的层级 {entry['level']!r} 无效：应为 province、city、new_area 或 county",
             center=entry["code"],
         ) from None
     return entry
@@ -156,9 +150,7 @@ def _unique_codes(raw: Iterable[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     by_code: dict[str, dict[str, Any]] = {}
     for entry in raw:
         if entry["code"] in by_code:
-            raise _invalid(
-                "network.center.duplicate", f"交易中心代码 {entry['code']} 重复出现", center=entry["code"]
-            )
+            raise _invalid("network.center.duplicate", f"交易中心代码 {entry['code']} 重复出现", center=entry["code"])
         by_code[entry["code"]] = entry
     return by_code
 
@@ -221,9 +213,7 @@ def _check_parent(
     return parent
 
 
-def _check_region(
-    code: str, level: CenterLevel, region: str, province_code: str, parent_region: str | None
-) -> None:
+def _check_region(code: str, level: CenterLevel, region: str, province_code: str, parent_region: str | None) -> None:
     if not REGION_PATTERN.match(region):
         raise _invalid(
             "network.center.region",
@@ -282,9 +272,7 @@ def _venues(center: str, entries: Any) -> tuple[VenueSpec, ...]:
         values = [getattr(v, attr) for v in venues]
         duplicates = sorted({x for x in values if values.count(x) > 1})
         if duplicates:
-            raise _invalid(
-                "network.venue.duplicate", f"交易中心 {center} 的{what} {duplicates[0]} 重复", center=center
-            )
+            raise _invalid("network.venue.duplicate", f"交易中心 {center} 的{what} {duplicates[0]} 重复", center=center)
     prefixes = [v.seats[0][0] for v in venues]
     if len(set(prefixes)) != len(prefixes):
         raise _invalid("network.venue.seat_prefix", f"交易中心 {center} 的场地席位字母重复", center=center)

@@ -21,14 +21,10 @@ router = APIRouter(include_in_schema=False)
 def center_list(request: Request, session: Session = Depends(db_session), v: Viewer = Depends(viewer)):
     rows = centers.all_centers(session)
     by_id = {c.id: c for c in rows}
-    venue_counts = dict(
-        session.execute(select(Venue.center_id, func.count(Venue.id)).group_by(Venue.center_id)).all()
-    )
+    venue_counts = dict(session.execute(select(Venue.center_id, func.count(Venue.id)).group_by(Venue.center_id)).all())
     seat_counts = dict(
         session.execute(
-            select(Venue.center_id, func.count(Seat.id))
-            .join(Seat, Seat.venue_id == Venue.id)
-            .group_by(Venue.center_id)
+            select(Venue.center_id, func.count(Seat.id)).join(Seat, Seat.venue_id == Venue.id).group_by(Venue.center_id)
         ).all()
     )
     items = [
@@ -50,9 +46,7 @@ def center_list(request: Request, session: Session = Depends(db_session), v: Vie
 
 
 @router.get("/centers/{code}")
-def center_detail(
-    code: str, request: Request, session: Session = Depends(db_session), v: Viewer = Depends(viewer)
-):
+def center_detail(code: str, request: Request, session: Session = Depends(db_session), v: Viewer = Depends(viewer)):
     c = centers.get_center(session, code)
     rows = centers.all_centers(session)
     by_id = {x.id: x for x in rows}
@@ -73,10 +67,8 @@ def center_detail(
         {"name": vn.name, "code": vn.code, "kind_label": centers.VENUE_KINDS[vn.kind], "seats": seats}
         for vn, seats in centers.venues_of(session, c)
     ]
-    days = centers.calendar_days(session, center=c, start=today, end=today + dt.timedelta(days=120),
-                                  covered_only=True)
+    days = centers.calendar_days(session, center=c, start=today, end=today + dt.timedelta(days=120), covered_only=True)
     calendar = [
-        {"date": d.date.isoformat(), "name": d.name, "kind_label": "休" if d.kind == "holiday" else "班"}
-        for d in days
+        {"date": d.date.isoformat(), "name": d.name, "kind_label": "休" if d.kind == "holiday" else "班"} for d in days
     ]
     return page(request, "centers/detail.html", v, center=center, venues=venues, calendar=calendar)

@@ -69,13 +69,9 @@ def get_center(code: str, session: Session = Depends(db_session)):
 
 
 @router.get("/{code}/calendar", response_model=list[CalendarDayRead], summary="节假日与调休工作日")
-def calendar(
-    code: str, start: dt.date = Query(...), end: dt.date = Query(...), session: Session = Depends(db_session)
-):
+def calendar(code: str, start: dt.date = Query(...), end: dt.date = Query(...), session: Session = Depends(db_session)):
     if end < start or (end - start).days > 3 * 366:
-        raise ValidationFailed(
-            "日期范围无效：end 不得早于 start，且跨度不超过 3 年。", code="centers.bad_range"
-        )
+        raise ValidationFailed("日期范围无效：end 不得早于 start，且跨度不超过 3 年。", code="centers.bad_range")
     c = centers.get_center(session, code)
     return [
         CalendarDayRead(date=d.date, kind=d.kind.value, name=d.name, source=d.source)
@@ -129,9 +125,7 @@ def plan_merger(
 ):
     scope_for(session, v, "province:center:manage")
     if body.effective_at.tzinfo is None:
-        raise ValidationFailed(
-            "effective_at 须带时区，如 2026-12-01T00:00:00+08:00。", code="centers.naive_time"
-        )
+        raise ValidationFailed("effective_at 须带时区，如 2026-12-01T00:00:00+08:00。", code="centers.naive_time")
     m = centers.plan_merger(
         session,
         actor=v.actor,

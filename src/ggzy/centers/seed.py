@@ -13,9 +13,7 @@ from ggzy.centers.network import CenterSpec, load_network
 from ggzy.kit.actor import Actor
 
 
-def seed_network(
-    session: Session, *, actor: Actor, now: dt.datetime, specs: list[CenterSpec] | None = None
-) -> int:
+def seed_network(session: Session, *, actor: Actor, now: dt.datetime, specs: list[CenterSpec] | None = None) -> int:
     """Create the centers and venues that do not exist yet; returns how many centers were added."""
     specs = specs if specs is not None else load_network()
     existing = {c.code: c for c in session.execute(select(Center)).scalars()}

@@ -77,15 +77,11 @@ def venues_in(session: Session, scope: CenterScope) -> list[Venue]:
 
 def venues_of(session: Session, center: Center) -> list[tuple[Venue, list[str]]]:
     """Public: the rooms of one center with their seat labels."""
-    venues = list(
-        session.execute(select(Venue).where(Venue.center_id == center.id).order_by(Venue.code)).scalars()
-    )
+    venues = list(session.execute(select(Venue).where(Venue.center_id == center.id).order_by(Venue.code)).scalars())
     seats: dict[int, list[str]] = {v.id: [] for v in venues}
     if venues:
         for vid, label in session.execute(
-            select(Seat.venue_id, Seat.label)
-            .where(Seat.venue_id.in_(seats))
-            .order_by(Seat.venue_id, Seat.label)
+            select(Seat.venue_id, Seat.label).where(Seat.venue_id.in_(seats)).order_by(Seat.venue_id, Seat.label)
         ):
             seats[vid].append(label)
     return [(v, seats[v.id]) for v in venues]
@@ -119,9 +115,7 @@ def add_venue(
     if center.status != "active":
         raise ValidationFailed(f"交易中心 {center.code} 已整合，不能再添加场地。", code="centers.merged")
     if kind not in VENUE_KINDS:
-        raise ValidationFailed(
-            "场地类型须为 opening（开标室）或 evaluation（评标室）。", code="centers.bad_venue_kind"
-        )
+        raise ValidationFailed("场地类型须为 opening（开标室）或 evaluation（评标室）。", code="centers.bad_venue_kind")
     if not seats or len(set(seats)) != len(seats):
         raise ValidationFailed("座位编号不能为空，也不能重复。", code="centers.bad_seats")
     if session.execute(select(Venue.id).where(Venue.code == code)).first():
@@ -164,9 +158,7 @@ def plan_merger(
             f"{source.code} 只能整合进其上级中心，而不是 {target.code}。", code="centers.merge_not_parent"
         )
     if source.status != "active" or target.status != "active":
-        raise IllegalTransition(
-            f"{source.code} 或 {target.code} 已整合，不能再次整合。", code="centers.merged"
-        )
+        raise IllegalTransition(f"{source.code} 或 {target.code} 已整合，不能再次整合。", code="centers.merged")
     if session.execute(
         select(CenterMerger.id).where(CenterMerger.source_id == source.id, CenterMerger.status == "planned")
     ).first():
@@ -220,9 +212,7 @@ def run_merger(session: Session, merger_id: int, now: dt.datetime) -> bool:
     moved: dict[str, int] = {}
     for table_of, column in _CENTER_OWNED:
         table = table_of()
-        result = session.execute(
-            update(table).where(table.c[column] == source.id).values({column: target.id})
-        )
+        result = session.execute(update(table).where(table.c[column] == source.id).values({column: target.id}))
         moved[table.name] = result.rowcount or 0
     source.status, source.merged_into_id, source.merged_at = "merged", target.id, now
     merger.status, merger.done_at, merger.next_check = "done", now, None
@@ -248,13 +238,13 @@ def working_calendar(session: Session, center: Center) -> WorkingCalendar:
     """The national calendar with the center's own days laid over it."""
     own = session.execute(select(CalendarDay).where(CalendarDay.center_id == center.id)).scalars()
     return national_calendar().with_entries(
-        CalendarEntry(date=d.day, kind=DayKind(d.kind), name=d.name, source=f"{center.code} 中心日历")
-        for d in own
+        CalendarEntry(date=d.day, kind=DayKind(d.kind), name=d.name, source=f"{center.code} 中心日历") for d in own
     )
 
 
-def calendar_days(session: Session, *, center: Center, start: dt.date, end: dt.date,
-                  covered_only: bool = False) -> list[CalendarEntry]:
+def calendar_days(
+    session: Session, *, center: Center, start: dt.date, end: dt.date, covered_only: bool = False
+) -> list[CalendarEntry]:
     """Holidays and adjusted working days between two dates (national plus the center's own).
 
     A year whose schedule is not published yet is refused, unless ``covered_only`` skips it (pages)."""

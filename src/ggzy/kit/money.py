@@ -19,7 +19,7 @@ def yuan_to_fen(text: str | int | Decimal) -> int:
     raw = str(text).strip().replace(",", "")
     if isinstance(text, Decimal):
         try:
-            fen = (text * 100)
+            fen = text * 100
         except InvalidOperation:
             raise ValidationFailed("金额格式错误。", code="money.invalid") from None
         if fen != fen.to_integral_value():

@@ -80,7 +80,7 @@ def check_database_url(url: str) -> str:
     """Accept SQLite and PostgreSQL URLs only; normalise ``postgresql://`` to the psycopg 3 driver."""
     scheme = urlsplit(url).scheme
     if scheme in ("postgresql", "postgres"):
-        return "postgresql+psycopg" + url[len(scheme):]
+        return "postgresql+psycopg" + url[len(scheme) :]
     if scheme in ("sqlite", "postgresql+psycopg"):
         return url
     raise ConfigError(

@@ -43,9 +43,7 @@ class PlatformKey:
 
 def certificate_key_id(cert: x509.Certificate) -> str:
     """SHA-256 of the certificate's SubjectPublicKeyInfo, hex: names the key independently of the cert."""
-    spki = cert.public_key().public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
+    spki = cert.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
     return hashlib.sha256(spki).hexdigest()
 
 
@@ -61,14 +59,17 @@ def verify_platform_signature(cert: x509.Certificate, signature: bytes, data: by
 
 
 def _self_signed(key: ec.EllipticCurvePrivateKey, now: dt.datetime, name: str) -> x509.Certificate:
-    subject = x509.Name([
-        x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
-        x509.NameAttribute(NameOID.ORGANIZATION_NAME, name),
-        x509.NameAttribute(NameOID.COMMON_NAME, f"{name} 平台签名密钥"),
-    ])
+    subject = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, name),
+            x509.NameAttribute(NameOID.COMMON_NAME, f"{name} 平台签名密钥"),
+        ]
+    )
     return (
         x509.CertificateBuilder()
-        .subject_name(subject).issuer_name(subject)
+        .subject_name(subject)
+        .issuer_name(subject)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - dt.timedelta(minutes=5))
@@ -91,8 +92,11 @@ def load_or_create_platform_key(key_dir: Path, *, now: dt.datetime, name: str) -
         cert = _self_signed(key, now, name)
         fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as fh:
-            fh.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                       serialization.NoEncryption()))
+            fh.write(
+                key.private_bytes(
+                    serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+                )
+            )
         cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
         return PlatformKey(key, cert)
     try:

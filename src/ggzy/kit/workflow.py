@@ -71,7 +71,8 @@ class Workflow(Generic[S]):
             reason = guard(aggregate, ctx)
             if reason:
                 raise IllegalTransition(
-                    reason, code="workflow.guard_failed",
+                    reason,
+                    code="workflow.guard_failed",
                     detail={"workflow": self.name, "state": source.value, "transition": name},
                 )
         return Decision(transition=t, source=source, target=t.target)

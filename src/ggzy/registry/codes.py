@@ -120,9 +120,7 @@ def validate_uscc(value: str) -> str:
         )
     expected_org = org_code_check_char(code[8:16])
     if code[16] != expected_org:
-        raise _check_error(
-            "uscc.org_check_char", f"{USCC}中的组织机构代码校验位错误", 17, expected_org, code[16]
-        )
+        raise _check_error("uscc.org_check_char", f"{USCC}中的组织机构代码校验位错误", 17, expected_org, code[16])
     expected = uscc_check_char(code[:17])
     if code[17] != expected:
         raise _check_error("uscc.check_char", f"{USCC}校验位错误", 18, expected, code[17])
@@ -156,9 +154,7 @@ def validate_registration_no(value: str) -> str:
     _expect_digits(code, kind="registration_no", label=REGISTRATION_NO)
     expected = registration_no_check_digit(code[:14])
     if code[14] != expected:
-        raise _check_error(
-            "registration_no.check_char", f"{REGISTRATION_NO}校验位错误", 15, expected, code[14]
-        )
+        raise _check_error("registration_no.check_char", f"{REGISTRATION_NO}校验位错误", 15, expected, code[14])
     return code
 
 

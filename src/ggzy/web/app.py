@@ -50,9 +50,13 @@ def create_app(platform: Platform, *, run_chronograph: bool | None = None) -> Fa
         if in_process:
             platform.chronograph.stop()
 
-    app = FastAPI(title="ggzy 公共资源交易平台 API", version="0.1.0", lifespan=lifespan,
-                  description="贵州模式全省统一公共资源交易平台的开放接口。错误返回 {code, message}：code 为稳定的机器码，"
-                              "message 为可据以处理的中文说明。")
+    app = FastAPI(
+        title="ggzy 公共资源交易平台 API",
+        version="0.1.0",
+        lifespan=lifespan,
+        description="贵州模式全省统一公共资源交易平台的开放接口。错误返回 {code, message}：code 为稳定的机器码，"
+        "message 为可据以处理的中文说明。",
+    )
     app.state.platform = platform
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
 
@@ -63,8 +67,13 @@ def create_app(platform: Platform, *, run_chronograph: bool | None = None) -> Fa
     @app.exception_handler(RequestValidationError)
     async def bad_request(request: Request, exc: RequestValidationError):
         problems = [f"{'.'.join(str(p) for p in e['loc'][1:]) or e['loc'][0]}：{e['msg']}" for e in exc.errors()]
-        return _error(request, 422, "input.invalid", "请求参数有误：" + "；".join(problems),
-                      {"errors": [{"loc": list(e["loc"]), "msg": e["msg"]} for e in exc.errors()]})
+        return _error(
+            request,
+            422,
+            "input.invalid",
+            "请求参数有误：" + "；".join(problems),
+            {"errors": [{"loc": list(e["loc"]), "msg": e["msg"]} for e in exc.errors()]},
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):

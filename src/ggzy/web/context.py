@@ -99,7 +99,8 @@ async def csrf_checked(request: Request, v: Viewer = Depends(viewer)) -> Viewer:
         return v
     sent = request.headers.get("x-csrf-token")
     if sent is None and request.headers.get("content-type", "").startswith(
-            ("application/x-www-form-urlencoded", "multipart/form-data")):
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    ):
         sent = (await request.form()).get("csrf_token")
     if not sent or sent != v.csrf_token:
         raise Forbidden("表单已过期或来源不明（CSRF 校验失败）：请刷新页面后重试。", code="auth.csrf")

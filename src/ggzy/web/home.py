@@ -18,11 +18,19 @@ router = APIRouter()
 def network_tree(session: Session) -> list[dict]:
     rows = centers.all_centers(session)
     by_id = {c.id: c for c in rows}
-    nodes = {c.id: {"code": c.code, "name": c.name, "level": c.level,
-                    "level_label": centers.LEVEL_LABELS.get(c.level, c.level), "region_code": c.region_code,
-                    "merged_into": by_id[c.merged_into_id].code if c.merged_into_id else None,
-                    "merged_into_name": by_id[c.merged_into_id].name if c.merged_into_id else None,
-                    "children": []} for c in rows}
+    nodes = {
+        c.id: {
+            "code": c.code,
+            "name": c.name,
+            "level": c.level,
+            "level_label": centers.LEVEL_LABELS.get(c.level, c.level),
+            "region_code": c.region_code,
+            "merged_into": by_id[c.merged_into_id].code if c.merged_into_id else None,
+            "merged_into_name": by_id[c.merged_into_id].name if c.merged_into_id else None,
+            "children": [],
+        }
+        for c in rows
+    }
     roots = []
     for c in rows:
         (nodes[c.parent_id]["children"] if c.parent_id in nodes else roots).append(nodes[c.id])
@@ -44,5 +52,9 @@ def health(request: Request, session: Session = Depends(db_session)):
     session.execute(text("SELECT 1"))
     platform = platform_of(request)
     current = migrate.is_current(platform.db.engine)
-    return {"status": "ok" if current else "migrations_pending", "database": platform.db.dialect,
-            "schema_current": current, "time": platform.clock.now().isoformat()}
+    return {
+        "status": "ok" if current else "migrations_pending",
+        "database": platform.db.dialect,
+        "schema_current": current,
+        "time": platform.clock.now().isoformat(),
+    }
