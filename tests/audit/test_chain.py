@@ -92,7 +92,9 @@ def test_two_swapped_events_are_caught(session, clock, platform_key):
     row_a = session.execute(select(*[getattr(AuditEvent, c) for c in cols]).where(AuditEvent.seq == a.seq)).one()
     row_b = session.execute(select(*[getattr(AuditEvent, c) for c in cols]).where(AuditEvent.seq == b.seq)).one()
     for seq, row in ((a.seq, row_b), (b.seq, row_a)):
-        session.execute(AuditEvent.__table__.update().where(AuditEvent.seq == seq).values(dict(zip(cols, row, strict=True))))
+        session.execute(
+            AuditEvent.__table__.update().where(AuditEvent.seq == seq).values(dict(zip(cols, row, strict=True)))
+        )
     report = _verify(session, platform_key)
     assert not report.ok and report.first_bad_seq == a.seq
 
