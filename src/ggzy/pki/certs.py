@@ -14,7 +14,7 @@ from functools import cached_property
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm as CryptoUnsupported
-from cryptography.hazmat.primitives.serialization import pkcs12
+from cryptography.hazmat.primitives.serialization import Encoding, pkcs12
 from cryptography.x509.oid import ExtensionOID
 
 from ggzy.pki import sm2
@@ -249,8 +249,6 @@ def load_pkcs12(data: bytes, password: bytes | None) -> KeyBundle:
 
 
 def _wrap(cert: x509.Certificate) -> Certificate:
-    from cryptography.hazmat.primitives.serialization import Encoding
-
     return certificate_from_der(cert.public_bytes(Encoding.DER))
 
 

@@ -13,13 +13,16 @@ through ``validation.TrustList``.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import email
 import hmac
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from asn1crypto import cms, core
+from asn1crypto import x509 as asn1_x509
 
 from ggzy.pki import sm2
 from ggzy.pki.certs import Certificate, certificate_from_der
@@ -105,13 +108,9 @@ def verify_detached(
     certs = [*_certificates(signed_data), *extra_certificates]
     signer_infos = list(signed_data["signer_infos"])
     if not signer_infos:
-        raise MalformedSignature(
-            "CMS 签名中没有签名者（SignerInfo）", code="pki.malformed_signature.no_signer"
-        )
+        raise MalformedSignature("CMS 签名中没有签名者（SignerInfo）", code="pki.malformed_signature.no_signer")
     encap_type = signed_data["encap_content_info"]["content_type"].dotted
-    results = tuple(
-        _verify_signer(si, content, encap_type, certs, trust=trust, now=now) for si in signer_infos
-    )
+    results = tuple(_verify_signer(si, content, encap_type, certs, trust=trust, now=now) for si in signer_infos)
     failing = next((r for r in results if not r.valid), None)
     head = failing or results[0]
     return CmsVerdict(head.code, head.message, results)
@@ -156,15 +155,11 @@ def _verify_signer(
     others = [c for c in certs if c is not cert]
     cert_verdict = trust.validate(cert, now=now, purpose=Purpose.SIGNING, intermediates=others)
     if not cert_verdict.valid:
-        return SignerVerdict(
-            cert_verdict.code, cert_verdict.message, cert, cert_verdict, digest_name, signing_time
-        )
+        return SignerVerdict(cert_verdict.code, cert_verdict.message, cert, cert_verdict, digest_name, signing_time)
     return SignerVerdict("valid", MESSAGES["valid"], cert, cert_verdict, digest_name, signing_time)
 
 
-def _check_signature(
-    si: cms.SignerInfo, cert: Certificate, data: bytes, digest_oid: str, sm2_id: bytes
-) -> str:
+def _check_signature(si: cms.SignerInfo, cert: Certificate, data: bytes, digest_oid: str, sm2_id: bytes) -> str:
     algorithm = si["signature_algorithm"]
     oid = algorithm["algorithm"].dotted
     params = algorithm["parameters"]
@@ -191,16 +186,11 @@ def _signer(code: str, cert: Certificate | None = None, **facts) -> SignerVerdic
 
 
 def _find_signer(sid: cms.SignerIdentifier, certs: list[Certificate]) -> Certificate | None:
-    from asn1crypto import x509 as asn1_x509
-
     for cert in certs:
         tbs = asn1_x509.Certificate.load(cert.der)["tbs_certificate"]
         if sid.name == "issuer_and_serial_number":
             wanted = sid.chosen
-            if (
-                tbs["serial_number"].native == wanted["serial_number"].native
-                and tbs["issuer"] == wanted["issuer"]
-            ):
+            if tbs["serial_number"].native == wanted["serial_number"].native and tbs["issuer"] == wanted["issuer"]:
                 return cert
         elif sid.name == "subject_key_identifier" and cert.subject_key_id == sid.chosen.native:
             return cert
@@ -242,9 +232,7 @@ def _unwrap(data: bytes) -> bytes:
                 payload = part.get_payload(decode=True)
                 if payload:
                     return payload
-        raise MalformedSignature(
-            "S/MIME 消息中没有 pkcs7-signature 部分", code="pki.malformed_signature.smime"
-        )
+        raise MalformedSignature("S/MIME 消息中没有 pkcs7-signature 部分", code="pki.malformed_signature.smime")
     if is_pem(data):
         blocks = pem_blocks(data, "CMS", "PKCS7", error=MalformedSignature)
         if len(blocks) != 1:
@@ -276,11 +264,7 @@ def sign_detached(
     data_type = GMT_DATA if gmt0010 else PKCS7_DATA
     attrs = [
         {"type": "content_type", "values": [data_type]},
-        *(
-            [{"type": "signing_time", "values": [cms.Time({"utc_time": signing_time})]}]
-            if signing_time
-            else []
-        ),
+        *([{"type": "signing_time", "values": [cms.Time({"utc_time": signing_time})]}] if signing_time else []),
         {"type": "message_digest", "values": [digest(digest_name, content)]},
     ]
     signed_attrs = cms.CMSAttributes(attrs)
@@ -313,14 +297,9 @@ def sign_detached(
     ).dump()
     if not pem:
         return der
-    import base64
-    import textwrap
-
     body = "\n".join(textwrap.wrap(base64.b64encode(der).decode(), 64))
     return f"-----BEGIN CMS-----\n{body}\n-----END CMS-----\n".encode()
 
 
 def _asn1_cert(cert: Certificate):
-    from asn1crypto import x509 as asn1_x509
-
     return asn1_x509.Certificate.load(cert.der)

@@ -37,9 +37,7 @@ def pem_blocks(data: bytes, *labels: str, error=MalformedCertificate) -> list[tu
         end_marker = b"-----END " + m.group(1) + b"-----"
         end = data.find(end_marker, m.end())
         if end < 0:
-            raise error(
-                f"PEM 块 {label} 不完整：缺少 END 行（文件被截断？）", code=f"{error.code}.truncated_pem"
-            )
+            raise error(f"PEM 块 {label} 不完整：缺少 END 行（文件被截断？）", code=f"{error.code}.truncated_pem")
         body = data[m.end() : end]
         if b":" in body:
             raise error(f"PEM 块 {label} 带有加密头，此处不支持", code=f"{error.code}.encrypted_pem")

@@ -21,9 +21,18 @@ import ctypes.util
 import weakref
 from functools import cache
 
-from asn1crypto import core, keys
+from asn1crypto import core, keys, x509
 
-from ggzy.pki.errors import CryptoFailure, LibcryptoUnavailable, MalformedKey, UnsupportedAlgorithm
+from ggzy.pki.errors import (
+    CryptoFailure,
+    LibcryptoUnavailable,
+    MalformedCertificate,
+    MalformedKey,
+    PkiInputTooLarge,
+    UnsupportedAlgorithm,
+    WrongPassword,
+)
+from ggzy.pki.pem import pem_blocks
 
 DEFAULT_ID = b"1234567812345678"
 """The GM/T 0009 default distinguishing ID; certificates from Chinese CAs use it."""
@@ -156,8 +165,6 @@ class Sm2PublicKey(_Key):
 
     @classmethod
     def from_pem(cls, pem: bytes) -> Sm2PublicKey:
-        from ggzy.pki.pem import pem_blocks
-
         blocks = pem_blocks(pem, "PUBLIC KEY", error=MalformedKey)
         if len(blocks) != 1:
             raise MalformedKey("PEM 中应当恰好有一个 PUBLIC KEY 块")
@@ -215,8 +222,6 @@ class Sm2PrivateKey(_Key):
         if not ptr:
             detail = _drain_errors()
             if "bad decrypt" in detail or "password" in detail.lower():
-                from ggzy.pki.errors import WrongPassword
-
                 raise WrongPassword("私钥口令错误，无法解密 SM2 私钥")
             raise MalformedKey(f"无法解析 SM2 私钥（OpenSSL: {detail}）")
         return cls(ptr)
@@ -250,16 +255,12 @@ def verify_certificate(cert_der: bytes, issuer: Sm2PublicKey, *, sm2_id: bytes =
     Verifies the TBSCertificate bytes directly, which is what ``X509_verify`` does after
     ``X509_set0_distinguishing_id`` — without handing an ``X509*`` and an ID object across ctypes.
     """
-    from asn1crypto import x509
-
     _check_size(cert_der)
     try:
         cert = x509.Certificate.load(cert_der, strict=True)
         algorithm = cert["signature_algorithm"]["algorithm"].dotted
         tbs, signature = cert["tbs_certificate"].dump(), cert["signature_value"].native
     except (ValueError, TypeError) as exc:
-        from ggzy.pki.errors import MalformedCertificate
-
         raise MalformedCertificate(f"证书结构损坏：{exc}") from exc
     if algorithm not in ("1.2.156.10197.1.501", "1.2.156.10197.1.301.1"):
         raise UnsupportedAlgorithm(f"证书签名算法不是 SM2-with-SM3：{algorithm}")
@@ -284,8 +285,6 @@ def load_pkcs12(data: bytes, password: bytes | None) -> tuple[Sm2PrivateKey, byt
         if ok != 1:
             detail = _drain_errors()
             if "mac verify" in detail:
-                from ggzy.pki.errors import WrongPassword
-
                 raise WrongPassword("PKCS#12 口令错误")
             raise MalformedKey(f"无法读取 PKCS#12 内容（OpenSSL: {detail}）")
         if not pkey.value:
@@ -293,9 +292,7 @@ def load_pkcs12(data: bytes, password: bytes | None) -> tuple[Sm2PrivateKey, byt
         # Ownership passes to the key object (its finalizer frees it even if the type check fails).
         ptr, pkey.value = pkey.value, None
         key = Sm2PrivateKey(ptr)
-        chain = (
-            [_x509_der(lib.OPENSSL_sk_value(cas, i)) for i in range(lib.OPENSSL_sk_num(cas))] if cas else []
-        )
+        chain = [_x509_der(lib.OPENSSL_sk_value(cas, i)) for i in range(lib.OPENSSL_sk_num(cas))] if cas else []
         return key, (_x509_der(cert.value) if cert.value else None), chain
     finally:
         if pkey.value:
@@ -395,8 +392,6 @@ def _looks_encrypted_pkcs8(data: bytes) -> bool:
 
 def _check_size(data: bytes) -> None:
     if len(data) > _MAX_INPUT:
-        from ggzy.pki.errors import PkiInputTooLarge
-
         raise PkiInputTooLarge(f"输入过大（{len(data)} 字节，上限 {_MAX_INPUT} 字节）")
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hmac
 
 from cryptography.hazmat.primitives import hashes, padding
+from cryptography.hazmat.primitives import hmac as chmac
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from ggzy.pki.errors import CryptoFailure, ValidationFailed
@@ -24,8 +25,6 @@ def sm3(data: bytes) -> bytes:
 
 
 def sm3_hmac(key: bytes, data: bytes) -> bytes:
-    from cryptography.hazmat.primitives import hmac as chmac
-
     h = chmac.HMAC(key, hashes.SM3())
     h.update(data)
     return h.finalize()
@@ -71,8 +70,6 @@ def constant_time_equal(a: bytes, b: bytes) -> bool:
 
 def _check(key: bytes, iv: bytes, iv_size: int) -> None:
     if len(key) != SM4_KEY_SIZE:
-        raise ValidationFailed(
-            f"SM4 密钥应为 {SM4_KEY_SIZE} 字节，实际 {len(key)} 字节", code="pki.bad_key_size"
-        )
+        raise ValidationFailed(f"SM4 密钥应为 {SM4_KEY_SIZE} 字节，实际 {len(key)} 字节", code="pki.bad_key_size")
     if len(iv) != iv_size:
         raise ValidationFailed(f"SM4 IV/分组应为 {iv_size} 字节，实际 {len(iv)} 字节", code="pki.bad_iv_size")

@@ -117,9 +117,7 @@ class RevocationResult:
 class RevocationChecker(Protocol):
     """A source of revocation status (CRL now, OCSP later). ``None`` means "I know nothing about it"."""
 
-    def check(
-        self, cert: Certificate, issuer: Certificate, *, now: dt.datetime
-    ) -> RevocationResult | None: ...
+    def check(self, cert: Certificate, issuer: Certificate, *, now: dt.datetime) -> RevocationResult | None: ...
 
 
 @dataclass(frozen=True)
@@ -252,9 +250,7 @@ def _parse_crl(data: bytes, issuer: Certificate, sm2_id: bytes) -> _ParsedCrl | 
     revoked = {}
     for entry in crl:
         try:
-            reason = entry.extensions.get_extension_for_oid(
-                CRLEntryExtensionOID.CRL_REASON
-            ).value.reason.value
+            reason = entry.extensions.get_extension_for_oid(CRLEntryExtensionOID.CRL_REASON).value.reason.value
         except x509.ExtensionNotFound:
             reason = None
         revoked[entry.serial_number] = (entry.revocation_date_utc, reason)
@@ -352,9 +348,7 @@ class TrustList:
                 ), window
         return Verdict("valid", MESSAGES["valid"], chain=tuple(path), subject=cert.subject_text), window
 
-    def _revocation(
-        self, child: Certificate, issuer: Certificate, now: dt.datetime
-    ) -> RevocationResult | None:
+    def _revocation(self, child: Certificate, issuer: Certificate, now: dt.datetime) -> RevocationResult | None:
         for checker in self.checkers:
             result = checker.check(child, issuer, now=now)
             if result is not None:
@@ -363,9 +357,7 @@ class TrustList:
             return RevocationResult("good")
         return None
 
-    def _build_path(
-        self, cert: Certificate, intermediates: Sequence[Certificate]
-    ) -> list[Certificate] | Verdict:
+    def _build_path(self, cert: Certificate, intermediates: Sequence[Certificate]) -> list[Certificate] | Verdict:
         path, seen = [cert], {cert.fingerprint}
         pool = [*self._trusted.values(), *intermediates]
         current = cert
@@ -401,9 +393,7 @@ class TrustList:
         code = "unsupported_algorithm" if outcome == "unsupported" else "bad_signature"
         return _verdict(code, cert, chain=tuple(path))
 
-    def _pick_issuer(
-        self, child: Certificate, candidates: list[Certificate]
-    ) -> tuple[str, Certificate | None]:
+    def _pick_issuer(self, child: Certificate, candidates: list[Certificate]) -> tuple[str, Certificate | None]:
         outcomes = []
         for candidate in candidates:
             outcome = check_issued_by(child, candidate, sm2_id=self.sm2_id)
