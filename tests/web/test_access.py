@@ -51,6 +51,17 @@ def test_a_bad_password_gets_a_stable_code_and_no_token(client):
     assert r.status_code == 401 and r.json()["code"] == "auth.bad_credentials" and "token" not in r.json()
 
 
+def test_five_wrong_passwords_over_the_api_lock_the_account_and_are_audited(client):
+    for _ in range(5):
+        client.post("/api/v1/auth/tokens", json={"username": "zy.staff", "password": "wrong-password"})
+    r = client.post("/api/v1/auth/tokens", json={"username": "zy.staff", "password": DEMO_PASSWORD})
+    assert r.status_code == 401 and r.json()["code"] == "auth.locked"
+    events = client.get(
+        "/api/v1/audit/events?tag_prefix=auth:login:failed&limit=500", headers=token(client, "admin")
+    ).json()["items"]
+    assert len(events) >= 5
+
+
 def test_a_malformed_body_says_which_field(client):
     r = client.post("/api/v1/auth/tokens", json={"username": "admin"})
     assert r.status_code == 422 and "password" in r.json()["message"]

@@ -10,6 +10,7 @@ from ggzy.auth import service as auth
 from ggzy.auth.models import Account, RoleGrant
 from ggzy.auth.schemas import AccountCreate, AccountRead, GrantRead, Me, TokenIssued, TokenRequest
 from ggzy.authz.roles import ROLES
+from ggzy.kit.errors import NotAuthenticated
 from ggzy.authz.scope import has, require
 from ggzy.centers import service as centers
 from ggzy.centers.models import Center
@@ -27,7 +28,13 @@ def _center_codes(session: Session) -> dict[int, str]:
 def issue_token(body: TokenRequest, request: Request, session: Session = Depends(db_session)):
     platform = platform_of(request)
     now = platform.clock.now()
-    account = auth.authenticate(session, now=now, username=body.username, password=body.password, ip=client_ip(request))
+    try:
+        account = auth.authenticate(
+            session, now=now, username=body.username, password=body.password, ip=client_ip(request)
+        )
+    except NotAuthenticated:
+        session.commit()  # the failed attempt and the lockout counter are kept: that is the point of them
+        raise
     issued = auth.open_session(
         session,
         now=now,
