@@ -105,7 +105,7 @@ def check_deposit(rules: RuleSet, *, amount_fen: int, base_fen: int | None, form
     bad = forms - rule.forms
     if bad:
         raise ValidationFailed(
-            f"{rules.label}的保证金不得采用：{'、'.join(sorted(f.value for f in bad))}（{rule.rule_id}，{rule.source}）。",
+            f"{rules.label}的保证金不得采用：{'、'.join(sorted(bad))}（{rule.rule_id}，{rule.source}）。",
             code="deposits.form_not_allowed",
         )
     if rule.cap_numerator is not None:
