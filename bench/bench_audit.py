@@ -47,8 +47,21 @@ from ggzy.kit.signing import PlatformKey, load_or_create_platform_key
 PG_URL = os.environ.get("GGZY_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 START = dt.datetime(2026, 11, 2, 1, 30, tzinfo=dt.UTC)
 CHECKPOINT_EVERY = 1000
-COLUMNS = ("seq", "at", "tag", "actor_id", "actor_name", "role", "center_id", "ip", "subject_id", "payload",
-           "hash_alg", "prev_hash", "hash")
+COLUMNS = (
+    "seq",
+    "at",
+    "tag",
+    "actor_id",
+    "actor_name",
+    "role",
+    "center_id",
+    "ip",
+    "subject_id",
+    "payload",
+    "hash_alg",
+    "prev_hash",
+    "hash",
+)
 TAGS = ("bidding:bid:submit", "tendering:notice:publish", "opening:session:start", "evaluation:score:sign")
 ACTORS = (
     Actor(account_id=1021, name="张建国", role="bidder", center_id=1, ip="10.12.3.44"),
@@ -85,16 +98,32 @@ def payload(i: int) -> dict[str, Any]:
 
 
 def event_args(i: int) -> dict[str, Any]:
-    return dict(tag=TAGS[i % len(TAGS)], actor=ACTORS[i % len(ACTORS)],
-                now=START + dt.timedelta(milliseconds=i), payload=payload(i), subject_id=f"bid-{i}")
+    return dict(
+        tag=TAGS[i % len(TAGS)],
+        actor=ACTORS[i % len(ACTORS)],
+        now=START + dt.timedelta(milliseconds=i),
+        payload=payload(i),
+        subject_id=f"bid-{i}",
+    )
 
 
 def event_fields(seq: int, prev: str) -> dict[str, Any]:
     a = event_args(seq)
     actor: Actor = a["actor"]
-    return dict(seq=seq, at=a["now"], tag=a["tag"], actor_id=actor.account_id, actor_name=actor.name,
-                role=actor.role, center_id=actor.center_id, ip=actor.ip, subject_id=a["subject_id"],
-                payload=chain.canonical_json(a["payload"]), hash_alg="sha256", prev_hash=prev)
+    return dict(
+        seq=seq,
+        at=a["now"],
+        tag=a["tag"],
+        actor_id=actor.account_id,
+        actor_name=actor.name,
+        role=actor.role,
+        center_id=actor.center_id,
+        ip=actor.ip,
+        subject_id=a["subject_id"],
+        payload=chain.canonical_json(a["payload"]),
+        hash_alg="sha256",
+        prev_hash=prev,
+    )
 
 
 # --- output ---------------------------------------------------------------------------------------------
@@ -113,8 +142,11 @@ def line(label: str, backend: str, n: int, seconds: float, unit: str = "ev/s") -
 def ref(label: str, n: int, seconds: float, against: float, unit: str = "ev/s") -> None:
     """A reference line; ratio = figure rate / reference rate (below 1: the figure is slower)."""
     r = rate(n, seconds)
-    print(f"    | ref {label:<42} {r:>11,.0f} {unit:<6}  ratio {against / r:<7.4f}"
-          f"  (figure takes {r / against:,.1f}x the time)", flush=True)
+    print(
+        f"    | ref {label:<42} {r:>11,.0f} {unit:<6}  ratio {against / r:<7.4f}"
+        f"  (figure takes {r / against:,.1f}x the time)",
+        flush=True,
+    )
 
 
 def note(text_: str) -> None:
@@ -137,8 +169,11 @@ def postgres_url() -> Iterator[str | None]:
         with admin.connect() as conn:
             conn.execute(text("SELECT 1"))
     except Exception as exc:  # any failure to reach the server: say so and carry on with SQLite
-        print(f"PostgreSQL not reachable at {make_url(PG_URL).render_as_string(hide_password=True)} "
-              f"({type(exc).__name__}); skipped. Set GGZY_BENCH_PG_URL.", flush=True)
+        print(
+            f"PostgreSQL not reachable at {make_url(PG_URL).render_as_string(hide_password=True)} "
+            f"({type(exc).__name__}); skipped. Set GGZY_BENCH_PG_URL.",
+            flush=True,
+        )
         admin.dispose()
         yield None
         return
@@ -158,11 +193,14 @@ def backend_facts(db: Database) -> str:
         if db.dialect == "sqlite":
             mode = conn.exec_driver_sql("PRAGMA journal_mode").scalar()
             sync = {0: "OFF", 1: "NORMAL", 2: "FULL", 3: "EXTRA"}.get(
-                conn.exec_driver_sql("PRAGMA synchronous").scalar(), "?")
+                conn.exec_driver_sql("PRAGMA synchronous").scalar(), "?"
+            )
             return f"SQLite {sqlite3.sqlite_version}, journal_mode={mode}, synchronous={sync}, temp file"
         version = conn.exec_driver_sql("SHOW server_version").scalar()
-        settings = ", ".join(f"{s}={conn.exec_driver_sql(f'SHOW {s}').scalar()}"
-                             for s in ("fsync", "synchronous_commit", "shared_buffers"))
+        settings = ", ".join(
+            f"{s}={conn.exec_driver_sql(f'SHOW {s}').scalar()}"
+            for s in ("fsync", "synchronous_commit", "shared_buffers")
+        )
         return f"PostgreSQL {version}, {settings}, temp database"
 
 
@@ -171,8 +209,7 @@ def backend_facts(db: Database) -> str:
 
 def raw_table(db: Database) -> Table:
     """A table identical to audit_events (columns, indexes) for the plain-INSERT reference."""
-    table = AuditEvent.__table__.to_metadata(MetaData(naming_convention=NAMING_CONVENTION),
-                                             name="bench_raw_events")
+    table = AuditEvent.__table__.to_metadata(MetaData(naming_convention=NAMING_CONVENTION), name="bench_raw_events")
     table.primary_key.name = "pk_bench_raw_events"
     table.create(db.engine)
     return table
@@ -204,15 +241,17 @@ def bench_append(db: Database, sizes: Sizes, backend: str) -> None:
     for r in range(sizes.rounds):
         first = r * per_round
         single = [event_args(first + i) for i in range(sizes.one_per_txn)]
-        many = [[event_args(first + sizes.one_per_txn + b * sizes.batch + i) for i in range(sizes.batch)]
-                for b in range(sizes.batch_txns)]
+        many = [
+            [event_args(first + sizes.one_per_txn + b * sizes.batch + i) for i in range(sizes.batch)]
+            for b in range(sizes.batch_txns)
+        ]
         keep(best, "chain 1", timed(lambda: append_chain([[a] for a in single], db))[1])  # noqa: B023
         keep(best, "chain n", timed(lambda: append_chain(many, db))[1])  # noqa: B023
         rows, round_blobs = stored_rows(db, after=first)
         blobs += round_blobs
-        one, rest = rows[:sizes.one_per_txn], rows[sizes.one_per_txn:]
+        one, rest = rows[: sizes.one_per_txn], rows[sizes.one_per_txn :]
         keep(best, "raw 1", timed(lambda: append_raw(writer, sql, [[x] for x in one]))[1])  # noqa: B023
-        chunks = [rest[i:i + sizes.batch] for i in range(0, len(rest), sizes.batch)]
+        chunks = [rest[i : i + sizes.batch] for i in range(0, len(rest), sizes.batch)]
         keep(best, "raw n", timed(lambda: append_raw(writer, sql, chunks))[1])  # noqa: B023
     for _ in range(sizes.rounds):
         keep(best, "sha256", timed(lambda: [hashlib.sha256(b).hexdigest() for b in blobs])[1])
@@ -257,8 +296,11 @@ class Loaded:
 
 def _insert(db: Database, rows: list[dict[str, Any]]) -> None:
     if db.dialect == "postgresql":
-        with db.engine.begin() as conn, conn.connection.driver_connection.cursor() as cur, \
-                cur.copy(f"COPY audit_events ({', '.join(COLUMNS)}) FROM STDIN") as copy:
+        with (
+            db.engine.begin() as conn,
+            conn.connection.driver_connection.cursor() as cur,
+            cur.copy(f"COPY audit_events ({', '.join(COLUMNS)}) FROM STDIN") as copy,
+        ):
             for r in rows:
                 copy.write_row(tuple(r[c] for c in COLUMNS))
         return
@@ -284,8 +326,16 @@ def load_chain(db: Database, n: int, key: PlatformKey, batch: int = 10_000) -> L
             rows.append({**f, "hash": prev})
             if seq % CHECKPOINT_EVERY == 0:
                 statement = chain.checkpoint_statement(seq=seq, hash_=prev, hash_alg="sha256", at=f["at"])
-                checkpoints.append(dict(seq=seq, hash=prev, hash_alg="sha256", at=f["at"], key_id=key.key_id,
-                                        signature=key.sign(statement)))
+                checkpoints.append(
+                    dict(
+                        seq=seq,
+                        hash=prev,
+                        hash_alg="sha256",
+                        at=f["at"],
+                        key_id=key.key_id,
+                        signature=key.sign(statement),
+                    )
+                )
         _, t = timed(lambda: [hashlib.sha256(b).hexdigest() for b in blobs])  # noqa: B023
         out.raw_hash += t
         _, t = timed(lambda: [chain.event_hash(**f) for f in fields])  # noqa: B023
@@ -318,7 +368,8 @@ def read_all(db: Database) -> int:
     n = 0
     with db.engine.connect() as conn:
         result = conn.execution_options(stream_results=True, yield_per=10_000).execute(
-            text(f"SELECT {', '.join(COLUMNS)} FROM audit_events ORDER BY seq"))
+            text(f"SELECT {', '.join(COLUMNS)} FROM audit_events ORDER BY seq")
+        )
         for part in result.partitions():
             n += len(part)
     return n
@@ -331,15 +382,20 @@ def read_like_verify(db: Database) -> int:
 
 def bench_verify(db: Database, sizes: Sizes, backend: str, key: PlatformKey) -> None:
     loaded = load_chain(db, sizes.verify_events, key)
-    print(f"  (loaded {loaded.events:,} chained events and {loaded.events // CHECKPOINT_EVERY:,} signed "
-          f"checkpoints in {loaded.seconds:.1f} s; then settled and read once, untimed)", flush=True)
+    print(
+        f"  (loaded {loaded.events:,} chained events and {loaded.events // CHECKPOINT_EVERY:,} signed "
+        f"checkpoints in {loaded.seconds:.1f} s; then settled and read once, untimed)",
+        flush=True,
+    )
     n_read, t_read = timed(lambda: read_all(db))
     n_iter, t_iter = timed(lambda: read_like_verify(db))
     with db.session() as s:
         report, t_verify = timed(lambda: verify(s, cert=key.certificate))
     r = line(f"audit verify, {report.checked:,} events", backend, report.checked, t_verify)
-    note(f"ok={report.ok}, {report.checkpoints_checked:,} signed checkpoints checked"
-         f"{'' if report.ok else ' — ' + report.problem}")
+    note(
+        f"ok={report.ok}, {report.checkpoints_checked:,} signed checkpoints checked"
+        f"{'' if report.ok else ' — ' + report.problem}"
+    )
     ref("raw sha256 of the same event bytes", loaded.events, loaded.raw_hash, r)
     ref("plain SELECT of all rows, streamed", n_read, t_read, r, "rows/s")
     note("breakdown, each part timed alone (verify ≈ reader + re-serialise and hash):")
@@ -367,9 +423,12 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
     args = parser.parse_args(argv)
     sizes = QUICK if args.quick else FULL
-    print(f"audit chain benchmark{' (--quick)' if args.quick else ''}: {os.cpu_count()} CPUs, "
-          f"{platform.platform()}, Python {platform.python_version()}, SQLAlchemy {sqlalchemy.__version__}, "
-          f"SQLite {sqlite3.sqlite_version}", flush=True)
+    print(
+        f"audit chain benchmark{' (--quick)' if args.quick else ''}: {os.cpu_count()} CPUs, "
+        f"{platform.platform()}, Python {platform.python_version()}, SQLAlchemy {sqlalchemy.__version__}, "
+        f"SQLite {sqlite3.sqlite_version}",
+        flush=True,
+    )
     with tempfile.TemporaryDirectory(prefix="ggzy-bench-") as tmp:
         key = load_or_create_platform_key(Path(tmp) / "keys", now=START, name="基准测试平台")
         if args.backend in ("sqlite", "both"):

@@ -28,8 +28,7 @@ def main(argv: list[str]) -> int:
     found = discover()
     unknown = [n for n in names if n.removeprefix("bench_").removesuffix(".py") not in found]
     if unknown:
-        print(f"unknown benchmark(s) {', '.join(unknown)}; available: {', '.join(found) or 'none'}",
-              file=sys.stderr)
+        print(f"unknown benchmark(s) {', '.join(unknown)}; available: {', '.join(found) or 'none'}", file=sys.stderr)
         return 2
     chosen = [n.removeprefix("bench_").removesuffix(".py") for n in names] or list(found)
     crashed: list[str] = []
