@@ -4,6 +4,7 @@ from ggzy.audit.models import AuditCheckpoint, AuditEvent, AuditHead
 from ggzy.auth.models import Account, AuthSession, RoleGrant
 from ggzy.centers.models import CalendarDay, Center, CenterMerger, Seat, Venue
 from ggzy.kit.db import Base
+from ggzy.registry.models import CreditRecord, Entity, EntityVersion, Qualification
 
 metadata = Base.metadata
 
@@ -16,6 +17,10 @@ __all__ = [
     "CalendarDay",
     "Center",
     "CenterMerger",
+    "CreditRecord",
+    "Entity",
+    "EntityVersion",
+    "Qualification",
     "RoleGrant",
     "Seat",
     "Venue",

@@ -20,6 +20,8 @@ from ggzy.centers import pages as centers_pages
 from ggzy.centers import routes as centers_routes
 from ggzy.kit.errors import GgzyError
 from ggzy.platform import Platform
+from ggzy.registry import pages as registry_pages
+from ggzy.registry import routes as registry_routes
 from ggzy.web import home
 from ggzy.web.render import page
 
@@ -86,5 +88,7 @@ def create_app(platform: Platform, *, run_chronograph: bool | None = None) -> Fa
         return _error(request, 500, "internal", "系统内部错误，已记录。请稍后重试；如持续出现，请联系平台运维。")
 
     for module in (home, auth_pages, auth_routes, centers_pages, centers_routes, audit_pages, audit_routes):
+        app.include_router(module.router)
+    for module in (registry_pages, registry_routes):
         app.include_router(module.router)
     return app
