@@ -117,6 +117,16 @@ def published_checkpoint(cp: AuditCheckpoint, cert: x509.Certificate) -> dict[st
     }
 
 
+# Events that would reveal potential bidders (who downloaded, asked, paid a deposit, submitted) before the
+# rules allow it (招标投标法 第二十二条, E-8). They are chained and verified like every other event but never
+# served by the read API; domains register the tags they write.
+_CONFIDENTIAL: set[str] = set()
+
+
+def register_confidential(*tags: str) -> None:
+    _CONFIDENTIAL.update(tags)
+
+
 def list_events(
     session: Session,
     *,
@@ -133,6 +143,8 @@ def list_events(
         stmt = stmt.where(AuditEvent.tag.startswith(tag_prefix))
     if center_ids is not None:
         stmt = stmt.where(AuditEvent.center_id.in_(center_ids))
+    if _CONFIDENTIAL:
+        stmt = stmt.where(AuditEvent.tag.not_in(sorted(_CONFIDENTIAL)))
     rows = list(session.execute(stmt).scalars())
     more = len(rows) > n
     rows = rows[:n]

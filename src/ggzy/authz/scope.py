@@ -133,3 +133,16 @@ def has(principal: Principal, permission: str, nodes: list[CenterNode], center_i
     except Forbidden:
         return False
     return True
+
+
+def acting_entity(principal: Principal, permission: str) -> int:
+    """The market entity on whose behalf ``principal`` holds an entity-scope ``permission``."""
+    split_permission(permission)
+    held = any(permission in role(g.role).permissions and role(g.role).scope == "entity" for g in principal.grants)
+    if not held or principal.entity_id is None:
+        who = "未登录用户" if principal.anonymous else principal.name
+        raise Forbidden(
+            f"{who} 不能以市场主体身份办理此事项（{permission}）：请使用已关联主体的账户登录。",
+            detail={"permission": permission},
+        )
+    return principal.entity_id
