@@ -9,15 +9,15 @@ import pytest
 from sqlalchemy import func, select
 
 from ggzy.audit.models import AuditEvent
-from ggzy.authz.scope import require
 from ggzy.auth.service import get_account, principal_of
+from ggzy.authz.scope import require
 from ggzy.centers.service import nodes
 from ggzy.kit.chronograph import Chronograph
+from ggzy.kit.clock import SHANGHAI
 from ggzy.kit.errors import Conflict, IllegalTransition, NotFound, ValidationFailed
 from ggzy.projects import service as projects
 from ggzy.projects.models import Notification
 from ggzy.projects.rulesets import DepositForm
-from ggzy.kit.clock import SHANGHAI
 
 
 def at(day: str, hm: str = "09:30") -> dt.datetime:

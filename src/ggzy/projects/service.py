@@ -36,7 +36,6 @@ from ggzy.projects.rulesets import DepositForm, RuleSet, TransactionType, rule_s
 from ggzy.projects.workflow import ANNOUNCEMENT, SECTION, AnnouncementStatus, SectionStatus
 from ggzy.registry.models import Entity
 
-
 register_confidential("projects:document:downloaded", "projects:question:asked")
 
 
