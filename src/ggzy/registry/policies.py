@@ -96,7 +96,9 @@ def _codes(kind: str, fields: dict[str, Any], today: dt.date) -> dict[str, Any]:
     uscc = codes.validate_uscc(fields["uscc"]) if fields.get("uscc") else None
     license_no = _text(fields, "license_no", "营业执照注册号", 50)
     organ_no = codes.validate_org_code(fields["organ_no"]) if fields.get("organ_no") else None
-    if license_no and len(license_no) == 15 and license_no.isdigit():
+    # A 15-character number is a GS 15-2006 registration number and carries a check digit; other licences
+    # (事业单位法人证书, 社会团体登记证书 …) keep their own formats and are stored as given.
+    if license_no and len(license_no) == 15:
         license_no = codes.validate_registration_no(license_no)
     if kind == "natural_person":
         if uscc or license_no or organ_no:
