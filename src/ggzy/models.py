@@ -4,6 +4,7 @@ from ggzy.audit.models import AuditCheckpoint, AuditEvent, AuditHead
 from ggzy.auth.models import Account, AuthSession, RoleGrant
 from ggzy.centers.models import CalendarDay, Center, CenterMerger, Seat, Venue
 from ggzy.kit.db import Base
+from ggzy.pki.models import CertificateBinding, TrustedCa, TrustState, UsedChallenge
 from ggzy.registry.models import CreditRecord, Entity, EntityVersion, Qualification
 
 metadata = Base.metadata
@@ -17,12 +18,16 @@ __all__ = [
     "CalendarDay",
     "Center",
     "CenterMerger",
+    "CertificateBinding",
     "CreditRecord",
     "Entity",
     "EntityVersion",
     "Qualification",
     "RoleGrant",
     "Seat",
+    "TrustState",
+    "TrustedCa",
+    "UsedChallenge",
     "Venue",
     "metadata",
 ]

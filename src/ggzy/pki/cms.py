@@ -216,6 +216,8 @@ def _signed_data(signature: bytes) -> cms.SignedData:
                 f"不是 CMS SignedData（内容类型 {outer}）", code="pki.malformed_signature.not_signed_data"
             )
         signed_data = info["content"]
+        if not isinstance(signed_data, cms.SignedData):
+            raise MalformedSignature("CMS 签名缺少 SignedData 内容", code="pki.malformed_signature.bad_der")
         signed_data.native  # noqa: B018 - parse everything now, so later access cannot fail half-way
     except (ValueError, TypeError, KeyError) as exc:
         raise MalformedSignature(f"CMS 签名结构损坏：{exc}", code="pki.malformed_signature.bad_der") from exc

@@ -229,6 +229,11 @@ class CrlChecker:
         return _CRL_CACHE[key]
 
 
+def parse_crl(data: bytes, issuer: Certificate, *, sm2_id: bytes = sm2.DEFAULT_ID) -> _ParsedCrl | Verdict:
+    """A full CRL checked against the CA that must have signed it: the parsed CRL, or the verdict why not."""
+    return _parse_crl(data, issuer, sm2_id)
+
+
 def _parse_crl(data: bytes, issuer: Certificate, sm2_id: bytes) -> _ParsedCrl | Verdict:
     crl = load_crl(data)
     if crl.issuer != issuer.subject:
