@@ -14,6 +14,7 @@ from ggzy.kit.clock import Clock
 from ggzy.kit.db import Database
 from ggzy.kit.settings import Settings, ensure_dirs
 from ggzy.kit.signing import PlatformKey, load_or_create_platform_key
+from ggzy.pki.tasks import crl_refresh_job
 
 
 class Platform:
@@ -35,6 +36,7 @@ class Platform:
     def jobs(self) -> list[Job]:
         return [
             Job("centers.merger", centers.due_mergers, centers.run_merger),
+            crl_refresh_job(),
             checkpoint_job(
                 self.key, dt.timedelta(minutes=self.settings.checkpoint_minutes), self.published_checkpoint_path
             ),
