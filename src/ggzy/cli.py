@@ -21,6 +21,10 @@ app.add_typer(db_app, name="db")
 app.add_typer(audit_app, name="audit")
 app.add_typer(users_app, name="users")
 app.add_typer(centers_app, name="centers")
+trust_app = typer.Typer(help="全省 CA 信任列表（一证通）", no_args_is_help=True)
+pki_app = typer.Typer(help="证书与签名校验", no_args_is_help=True)
+app.add_typer(trust_app, name="trust")
+app.add_typer(pki_app, name="pki")
 
 
 def _platform(*, ready: bool = True):
@@ -303,6 +307,168 @@ def chronograph(once: bool = typer.Option(False, help="只运行一轮后退出"
         if once:
             return
         time.sleep(platform.settings.chronograph_interval)
+
+
+@trust_app.command("add")
+def trust_add(
+    certificate: Path = typer.Argument(..., help="CA 证书文件（PEM 或 DER）"),
+    name: str = typer.Option(..., "--name", help="名称，如 “贵州 CA 根证书”"),
+    provider: str = typer.Option("", "--provider", help="CA 机构名称"),
+    crl: Path | None = typer.Option(None, "--crl", help="CRL 文件"),
+    crl_url: str | None = typer.Option(None, "--crl-url", help="CRL 下载地址（由平台按下次更新时间自动更新）"),
+) -> None:
+    """把 CA 根证书或签发证书加入全省信任列表。"""
+    from ggzy.pki import service as pki
+
+    platform = _platform()
+    with platform.db.session(write=True) as s:
+        row = pki.add_ca(
+            s,
+            actor=CLI,
+            now=platform.clock.now(),
+            certificate=_read(certificate, "CA 证书"),
+            name=name,
+            provider=provider,
+            crl=_read(crl, "CRL") if crl else None,
+            crl_url=crl_url,
+        )
+        typer.echo(f"已加入信任列表：{row.name}（{row.subject}，{row.algorithm}，指纹 {row.fingerprint}）")
+
+
+@trust_app.command("list")
+def trust_list(all_: bool = typer.Option(False, "--all", help="同时列出已移出的 CA")) -> None:
+    """列出信任列表。"""
+    from ggzy.kit.clock import to_shanghai
+    from ggzy.pki import service as pki
+
+    platform = _platform()
+    with platform.db.session() as s:
+        for c in pki.list_cas(s, include_removed=all_):
+            nxt = f"CRL 下次更新 {to_shanghai(c.crl_next_update):%Y-%m-%d %H:%M}" if c.crl_next_update else "无 CRL"
+            state = "" if c.status == "active" else f" [已移出 {to_shanghai(c.removed_at):%Y-%m-%d} {c.removed_by}]"
+            typer.echo(f"{c.fingerprint[:16]}  {c.name:<20} {c.kind:<8} {c.algorithm:<11} {nxt}  {c.subject}{state}")
+
+
+@trust_app.command("remove")
+def trust_remove(ref: str = typer.Argument(..., help="名称或指纹（至少 8 位）")) -> None:
+    """把 CA 移出信任列表（记录保留）。"""
+    from ggzy.pki import service as pki
+
+    platform = _platform()
+    with platform.db.session(write=True) as s:
+        row = pki.remove_ca(s, actor=CLI, now=platform.clock.now(), ref=ref)
+        typer.echo(f"已移出信任列表：{row.name}（{row.fingerprint}）")
+
+
+@trust_app.command("refresh")
+def trust_refresh(
+    ref: str | None = typer.Argument(None, help="只更新这个 CA（名称或指纹）"),
+    crl: Path | None = typer.Option(None, "--crl", help="用这个 CRL 文件更新（须同时给出 CA）"),
+) -> None:
+    """立即更新 CRL：从下载地址获取，或用给出的文件。"""
+    from ggzy.pki import service as pki
+
+    if crl is not None and ref is None:
+        raise GgzyError("用文件更新 CRL 时须指明 CA（名称或指纹）。", code="input.invalid")
+    platform = _platform()
+    failed = 0
+    with platform.db.session(write=True) as s:
+        cas = [pki.find_ca(s, ref)] if ref else [c for c in pki.list_cas(s) if c.crl_source == "url"]
+        for ca in cas:
+            try:
+                with s.begin_nested():
+                    data = _read(crl, "CRL") if crl else None
+                    changed = pki.refresh_crl(s, actor=CLI, now=platform.clock.now(), ca=ca, data=data)
+                typer.echo(f"{ca.name}：{'已更新' if changed else '无变化'}")
+            except GgzyError as exc:
+                failed += 1
+                typer.echo(f"{ca.name}：更新失败：{exc.message} [{exc.code}]", err=True)
+    raise typer.Exit(1 if failed else 0)
+
+
+@pki_app.command("verify")
+def pki_verify(
+    file: Path = typer.Argument(..., help="证书、分离式 CMS 签名或签章 PDF"),
+    content: Path | None = typer.Option(None, "--content", help="CMS 签名所签的原文"),
+    at: str | None = typer.Option(None, "--at", help="按此时间判断（ISO 8601，带时区）；默认现在"),
+) -> None:
+    """按全省信任列表检查证书、CMS 签名或签章 PDF（有效退出码 0，无效 1，输入有误 2）。"""
+    from ggzy.pki import service as pki
+    from ggzy.pki.certs import load_certificates
+
+    platform = _platform()
+    when = _when(at) if at else platform.clock.now()
+    data = _read(file, "文件", limit=None if file.suffix.lower() == ".pdf" else 1 << 20)
+    with platform.db.session() as s:
+        trust = pki.current_trust_list(s)
+    if data[:5] == b"%PDF-":
+        from ggzy.pki.seals import verify_pdf
+
+        result = verify_pdf(data, trust=trust, now=when)
+        for sig in result.signatures:
+            typer.echo(f"签章 {sig.field_name}：{sig.message} [{sig.code}] {sig.signer or ''}")
+        _verdict_line(result.valid, result.message, result.code)
+    if content is not None or pki.looks_like_cms(data):
+        if content is None:
+            raise GgzyError("这是 CMS 签名：请用 --content 给出所签的原文。", code="input.invalid")
+        from ggzy.pki.cms import verify_detached
+
+        result = verify_detached(data, _read(content, "原文", limit=None), trust=trust, now=when)
+        for signer in result.signers:
+            who = signer.certificate.subject_text if signer.certificate else "（未知签名者）"
+            reason = pki.explain(signer.certificate_verdict) if signer.certificate_verdict else signer.message
+            typer.echo(f"签名者 {who}：{reason} [{signer.code}]")
+        _verdict_line(result.valid, result.message, result.code)
+    certs = load_certificates(data)
+    verdict = trust.validate(certs[0], now=when, intermediates=certs[1:])
+    typer.echo(f"证书 {certs[0].subject_text}（SHA-256 {certs[0].fingerprint}）")
+    _verdict_line(verdict.valid, pki.explain(verdict), verdict.code)
+
+
+def _verdict_line(valid: bool, message: str, code: str) -> None:
+    typer.echo(f"{'有效' if valid else '无效'}：{message} [{code}]", err=not valid)
+    raise typer.Exit(0 if valid else 1)
+
+
+def _when(at: str) -> dt.datetime:
+    try:
+        when = dt.datetime.fromisoformat(at)
+    except ValueError:
+        raise GgzyError(f"时间 {at!r} 格式错误：请写成 2026-06-01T12:00:00+08:00。", code="input.invalid") from None
+    if when.tzinfo is None:
+        raise GgzyError("时间须带时区，如 2026-06-01T12:00:00+08:00。", code="input.invalid")
+    return when
+
+
+def _read(path: Path, what: str, limit: int | None = 1 << 20) -> bytes:
+    try:
+        size = path.stat().st_size
+        if limit is not None and size > limit:
+            raise GgzyError(f"{what} {path} 过大（{size} 字节，上限 {limit} 字节）。", code="pki.too_large")
+        return path.read_bytes()
+    except OSError as exc:
+        raise GgzyError(f"无法读取{what} {path}（{exc.strerror}）。", code="input.unreadable") from None
+
+
+@users_app.command("bind-cert")
+def users_bind_cert(username: str, certificate: Path = typer.Argument(..., help="用户证书（PEM 或 DER）")) -> None:
+    """平台管理员为账户绑定证书（证书须由信任列表中的 CA 签发且当前有效）。"""
+    from ggzy.auth import service as auth
+    from ggzy.pki import service as pki
+    from ggzy.pki.certs import load_certificate
+
+    platform = _platform()
+    with platform.db.session(write=True) as s:
+        cert = load_certificate(_read(certificate, "证书"))
+        binding = pki.bind_certificate(
+            s,
+            actor=CLI,
+            now=platform.clock.now(),
+            account=auth.get_account(s, username),
+            certificate=cert,
+            trust=pki.current_trust_list(s),
+        )
+        typer.echo(f"已为 {username} 绑定证书 {binding.subject}（指纹 {binding.fingerprint}）")
 
 
 def main() -> None:

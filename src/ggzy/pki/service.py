@@ -417,10 +417,10 @@ class Proof:
     signature_format: str = "auto"  # "auto" | "cms" | "raw"
 
 
-def _looks_like_cms(signature: bytes) -> bool:
+def looks_like_cms(signature: bytes) -> bool:
     head = signature[:64]
     return (
-        is_pem(signature)
+        (is_pem(signature) and any(label in signature[:4096] for label in (b"BEGIN CMS", b"BEGIN PKCS7")))
         or b"\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x07\x02" in head
         or b"\x06\x0a\x2a\x81\x1c\xcf\x55\x06\x01\x04\x02\x02" in head
         or b"mime-version" in signature[:2048].lower()
@@ -438,7 +438,7 @@ def prove_possession(trust: TrustList, *, now: dt.datetime, proof: Proof) -> Cer
     given = load_certificate(proof.certificate) if proof.certificate else None
     chain = load_certificates(proof.chain) if proof.chain else []
     message = proof.challenge.strip().encode()
-    if fmt == "cms" or (fmt == "auto" and _looks_like_cms(proof.signature)):
+    if fmt == "cms" or (fmt == "auto" and looks_like_cms(proof.signature)):
         return _prove_with_cms(trust, now, message, proof.signature, given, chain)
     if given is None:
         raise ValidationFailed("使用原始签名（openssl dgst）时必须同时提交证书。", code="pki.certificate_required")
