@@ -11,6 +11,7 @@ from ggzy.auth import service as auth
 from ggzy.auth.models import Account
 from ggzy.centers.seed import seed_network
 from ggzy.kit.actor import Actor
+from ggzy.pki.fee_seed import seed_demo_ca_fees
 from ggzy.registry.seed import seed_demo_entities
 
 DEMO_PASSWORD = "Ggzy-demo-2026"
@@ -59,4 +60,5 @@ def seed_demo(session: Session, *, actor: Actor, now: dt.datetime) -> dict[str, 
         )
         added["accounts"] += 1
     added["entities"] = seed_demo_entities(session, actor=actor, now=now)
+    added["ca_providers"] = seed_demo_ca_fees(session, actor=actor, now=now)
     return added

@@ -4,12 +4,17 @@ from ggzy.audit.models import AuditCheckpoint, AuditEvent, AuditHead
 from ggzy.auth.models import Account, AuthSession, RoleGrant
 from ggzy.centers.models import CalendarDay, Center, CenterMerger, Seat, Venue
 from ggzy.kit.db import Base
+from ggzy.pki.fee_models import CaFeeItem, CaFeePayment, CaFeeSchedule, CaProvider
 from ggzy.pki.models import CertificateBinding, TrustedCa, TrustState, UsedChallenge
 from ggzy.registry.models import CreditRecord, Entity, EntityVersion, Qualification
 
 metadata = Base.metadata
 
 __all__ = [
+    "CaFeeItem",
+    "CaFeePayment",
+    "CaFeeSchedule",
+    "CaProvider",
     "Account",
     "AuditCheckpoint",
     "AuditEvent",

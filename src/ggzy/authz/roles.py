@@ -44,6 +44,7 @@ ROLES: dict[str, Role] = {
             "province:center:manage",
             "province:account:manage",
             "province:trust:manage",
+            "province:cafee:manage",
             "province:audit:read",
             "province:entity:manage",
             "center:venue:manage",
@@ -85,9 +86,18 @@ ROLES: dict[str, Role] = {
             "supervision:center:read",
             "supervision:entity:read",
         ),
-        _role("tenderee", "招标人/采购人", "entity", "entity:project:manage", "entity:profile:manage"),
-        _role("agency", "招标代理机构", "entity", "entity:project:manage", "entity:profile:manage"),
-        _role("bidder", "投标人/供应商", "entity", "entity:bid:submit", "entity:profile:manage"),
+        _role(
+            "tenderee",
+            "招标人/采购人",
+            "entity",
+            "entity:project:manage",
+            "entity:profile:manage",
+            "entity:cafee:record",
+        ),
+        _role(
+            "agency", "招标代理机构", "entity", "entity:project:manage", "entity:profile:manage", "entity:cafee:record"
+        ),
+        _role("bidder", "投标人/供应商", "entity", "entity:bid:submit", "entity:profile:manage", "entity:cafee:record"),
         _role("expert", "评标专家", "expert", "expert:evaluation:score", "expert:profile:manage"),
     )
 }

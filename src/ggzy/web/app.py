@@ -19,6 +19,8 @@ from ggzy.auth import routes as auth_routes
 from ggzy.centers import pages as centers_pages
 from ggzy.centers import routes as centers_routes
 from ggzy.kit.errors import GgzyError
+from ggzy.pki import fee_pages as pki_fee_pages
+from ggzy.pki import fee_routes as pki_fee_routes
 from ggzy.pki import pages as pki_pages
 from ggzy.pki import routes as pki_routes
 from ggzy.platform import Platform
@@ -95,4 +97,6 @@ def create_app(platform: Platform, *, run_chronograph: bool | None = None) -> Fa
         app.include_router(module.router)
     app.include_router(pki_routes.router)
     app.include_router(pki_pages.router)
+    app.include_router(pki_fee_routes.router)
+    app.include_router(pki_fee_pages.router)
     return app

@@ -15,7 +15,14 @@ TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 TEMPLATES.env.filters["yuan"] = format_yuan
 TEMPLATES.env.filters["shanghai"] = lambda d: to_shanghai(d).strftime("%Y-%m-%d %H:%M") if d else ""
 
-NAV = [("/", "首页"), ("/centers", "交易中心"), ("/entities", "市场主体"), ("/audit", "审计链"), ("/docs", "API 文档")]
+NAV = [
+    ("/", "首页"),
+    ("/centers", "交易中心"),
+    ("/entities", "市场主体"),
+    ("/ca", "CA证书服务"),
+    ("/audit", "审计链"),
+    ("/docs", "API 文档"),
+]
 
 
 def page(request: Request, template: str, viewer: Any, status_code: int = 200, **context: Any):
