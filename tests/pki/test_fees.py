@@ -1,4 +1,4 @@
-"""CA fee standards: money in fen, schedules kept as history, a public comparison, writes only by whom they belong to."""
+"""CA fee standards: money in fen, schedules kept as history, a public comparison, writes only by their owners."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from ggzy.audit.models import AuditEvent
 from ggzy.auth.models import Account
 from ggzy.demo import DEMO_PASSWORD
+from ggzy.kit.errors import ValidationFailed
 from ggzy.pki import fees
 from ggzy.pki.fee_models import CaFeePayment, CaFeeSchedule
 
@@ -175,7 +176,7 @@ def test_a_schedule_with_a_bad_item_writes_nothing(client, session):
 def test_amounts_are_checked_as_integers_never_floats():
     assert fees.check_amount(26000, allow_zero=False) == 26000
     for bad in (260.0, True, "26000"):
-        with pytest.raises(Exception):
+        with pytest.raises(ValidationFailed):
             fees.check_amount(bad, allow_zero=True)
     assert fees.yuan_text(1) == "0.01" and fees.yuan_text(123456789) == "1234567.89"
 
