@@ -67,6 +67,13 @@ def demo() -> None:
         added = seed_demo(s, actor=CLI, now=platform.clock.now())
     typer.echo(f"示范数据：新增中心 {added['centers']} 个、账户 {added['accounts']} 个。")
     typer.echo(f"示范账户（密码均为 {DEMO_PASSWORD}）：" + "、".join(p[0] for p in PERSONAS))
+    from ggzy.demo import seed_demo_certificates
+
+    certs_dir = platform.settings.data_dir / "demo-certs"
+    with platform.db.session(write=True) as s:
+        got = seed_demo_certificates(s, actor=CLI, now=platform.clock.now(), directory=certs_dir)
+    typer.echo(f"一证通示范证书：新增 CA {got['cas']} 个、绑定 {got['bindings']} 张；私钥与证书在 {certs_dir}/")
+    typer.echo(f"  bidder.gy.key.pem + bidder.gy.cert.pem（RSA），bidder.zy.*（ECDSA）；.p12 口令 {DEMO_PASSWORD}")
 
 
 @db_app.command("upgrade")

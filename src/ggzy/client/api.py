@@ -1,0 +1,202 @@
+"""``GgzyClient``: certificate login (challenge → sign → token), whoami, signing and binding.
+
+All HTTP goes through ``GgzyClient._call`` (httpx), so later issues (bid encryption, upload) add
+endpoints, not transports. Keys never leave the process: only signatures are sent.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from ggzy.kit.errors import GgzyError
+from ggzy.pki.certs import Certificate, load_certificate, load_certificates, load_pkcs12
+from ggzy.pki.cms import CmsVerdict, sign_detached, verify_detached
+from ggzy.pki.errors import MalformedKey
+from ggzy.pki.keys import PrivateKey, load_private_key
+from ggzy.pki.pem import is_pem
+from ggzy.pki.validation import TrustedCA, TrustList
+
+
+class ClientError(GgzyError):
+    """A refusal from the server (with its code) or a local problem, as one line a person can act on."""
+
+    code = "client.error"
+    status = 0
+
+
+@dataclass(frozen=True)
+class Identity:
+    key: PrivateKey
+    certificate: Certificate
+    chain: list[Certificate] = field(default_factory=list)
+
+
+def _bytes(source: bytes | str | Path, what: str) -> bytes:
+    if isinstance(source, bytes):
+        return source
+    try:
+        return Path(source).read_bytes()
+    except OSError as exc:
+        raise ClientError(f"无法读取{what} {source}（{exc.strerror}）。", code="client.unreadable") from None
+
+
+def _password(password: str | bytes | None) -> bytes | None:
+    return password.encode() if isinstance(password, str) else password
+
+
+def load_identity(
+    key: bytes | str | Path, cert: bytes | str | Path | None = None, password: str | bytes | None = None
+) -> Identity:
+    """A key and certificate from PEM / PKCS#8 (optionally encrypted) / PKCS#12; RSA, ECDSA P-256 or SM2."""
+    key_data, pw = _bytes(key, "私钥"), _password(password)
+    if cert is None and not is_pem(key_data):
+        bundle = load_pkcs12(key_data, pw)
+        if bundle.certificate is None:
+            raise ClientError("PKCS#12 文件中没有证书：请另外用 --cert 给出。", code="client.no_certificate")
+        return Identity(bundle.key, bundle.certificate, bundle.chain)
+    if cert is None:
+        raise ClientError("请同时给出证书文件（--cert），或使用含证书的 PKCS#12 文件。", code="client.no_certificate")
+    private = load_private_key(key_data, pw)
+    certs = load_certificates(_bytes(cert, "证书"))
+    if private.public_key().spki != certs[0].public_key.spki:
+        raise MalformedKey("私钥与证书不匹配：请确认两者是同一对。", code="pki.key_certificate_mismatch")
+    return Identity(private, certs[0], certs[1:])
+
+
+class GgzyClient:
+    """One server, one identity, one token (kept in memory, or in ``token_file`` when given)."""
+
+    def __init__(
+        self,
+        server_url: str,
+        *,
+        token: str | None = None,
+        token_file: str | Path | None = None,
+        transport: httpx.BaseTransport | None = None,
+        timeout: float = 30.0,
+    ):
+        self.server_url = server_url.rstrip("/")
+        self.token_file = Path(token_file) if token_file else None
+        if token is None and self.token_file is not None and self.token_file.exists():
+            token = self.token_file.read_text(encoding="utf-8").strip() or None
+        self.token = token
+        self.identity: Identity | None = None
+        self._http = httpx.Client(base_url=self.server_url, transport=transport, timeout=timeout)
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> GgzyClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ HTTP, in one place
+
+    def _call(self, method: str, path: str, *, auth: bool = False, **kwargs: Any) -> Any:
+        headers = kwargs.pop("headers", {})
+        if auth:
+            if not self.token:
+                raise ClientError("尚未登录：请先运行 login（或给出令牌）。", code="client.not_logged_in")
+            headers["authorization"] = f"Bearer {self.token}"
+        try:
+            response = self._http.request(method, path, headers=headers, **kwargs)
+        except httpx.HTTPError as exc:
+            raise ClientError(
+                f"无法连接平台 {self.server_url}（{type(exc).__name__}: {exc}）。", code="client.unreachable"
+            ) from None
+        if response.status_code >= 400:
+            try:
+                body = response.json()
+            except ValueError:
+                body = {}
+            raise ClientError(
+                body.get("message") or f"平台返回 HTTP {response.status_code}",
+                code=body.get("code") or f"http.{response.status_code}",
+                detail=body.get("detail"),
+            )
+        return response.json() if response.content else None
+
+    # ------------------------------------------------------------------ identity and signing
+
+    def load_identity(
+        self, key: bytes | str | Path, cert: bytes | str | Path | None = None, password: str | bytes | None = None
+    ) -> Identity:
+        self.identity = load_identity(key, cert, password)
+        return self.identity
+
+    def _identity(self) -> Identity:
+        if self.identity is None:
+            raise ClientError("尚未载入证书和私钥：请先 load_identity。", code="client.no_identity")
+        return self.identity
+
+    def sign(self, content: bytes) -> bytes:
+        """A detached CMS signature (DER) over ``content``, carrying the certificate and its chain."""
+        ident = self._identity()
+        return sign_detached(content, ident.certificate, ident.key, chain=ident.chain)
+
+    def sign_file(self, path: str | Path) -> bytes:
+        return self.sign(_bytes(path, "文件"))
+
+    def _proof(self, challenge: str) -> dict[str, Any]:
+        ident = self._identity()
+        body: dict[str, Any] = {
+            "challenge": challenge,
+            "certificate": base64.b64encode(ident.certificate.der).decode(),
+            "signature": base64.b64encode(self.sign(challenge.encode())).decode(),
+            "signature_format": "cms",
+        }
+        if ident.chain:
+            body["chain"] = "".join(_pem(c) for c in ident.chain)
+        return body
+
+    # ------------------------------------------------------------------ platform calls
+
+    def login(self) -> str:
+        """Challenge → CMS signature with the loaded identity → API token (also saved to ``token_file``)."""
+        challenge = self._call("POST", "/api/v1/auth/challenge")["challenge"]
+        issued = self._call("POST", "/api/v1/auth/certificate", json=self._proof(challenge))
+        self.token = issued["token"]
+        self.token_expires_at = dt.datetime.fromisoformat(issued["expires_at"])
+        if self.token_file is not None:
+            self.token_file.write_text(self.token + "\n", encoding="utf-8")
+            self.token_file.chmod(0o600)
+        return self.token
+
+    def whoami(self) -> dict[str, Any]:
+        return self._call("GET", "/api/v1/me", auth=True)
+
+    def bind_certificate(self) -> dict[str, Any]:
+        """Bind the loaded certificate to the logged-in account (signs a fresh binding challenge)."""
+        challenge = self._call("POST", "/api/v1/me/certificates/challenge", auth=True)["challenge"]
+        return self._call("POST", "/api/v1/me/certificates", auth=True, json=self._proof(challenge))
+
+    def certificates(self) -> list[dict[str, Any]]:
+        return self._call("GET", "/api/v1/me/certificates", auth=True)
+
+    def logout(self) -> None:
+        self._call("DELETE", "/api/v1/auth/tokens/current", auth=True)
+        self.token = None
+        if self.token_file is not None and self.token_file.exists():
+            self.token_file.unlink()
+
+
+def verify_file(
+    content: bytes, signature: bytes, *, cas: list[bytes], crls: list[bytes], now: dt.datetime
+) -> CmsVerdict:
+    """Check a detached CMS signature offline against CA certificates (and CRLs) the user trusts."""
+    trust = TrustList([TrustedCA(load_certificate(c)) for c in cas], crls=crls, require_revocation=bool(crls))
+    return verify_detached(signature, content, trust=trust, now=now)
+
+
+def _pem(cert: Certificate) -> str:
+    body = base64.encodebytes(cert.der).decode().replace("\n", "")
+    lines = "\n".join(body[i : i + 64] for i in range(0, len(body), 64))
+    return f"-----BEGIN CERTIFICATE-----\n{lines}\n-----END CERTIFICATE-----\n"

@@ -1,0 +1,125 @@
+"""``ggzy-client``: log in with a CA certificate, show who you are, sign and verify files."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+import typer
+
+from ggzy.client.api import ClientError, GgzyClient, verify_file
+from ggzy.kit.errors import GgzyError
+
+app = typer.Typer(
+    help="ggzy 投标人客户端：证书登录、签名、验签（代替 CA 证书中间件）", no_args_is_help=True, add_completion=False
+)
+_state: dict[str, object] = {}
+
+KEY = typer.Option(..., "--key", help="私钥（PEM / PKCS#8）或 PKCS#12 文件")
+CERT = typer.Option(None, "--cert", help="证书（PEM/DER，可含中间 CA）；PKCS#12 时可省略")
+PASSWORD = typer.Option(None, "--password", envvar="GGZY_KEY_PASSWORD", help="私钥或 PKCS#12 口令（也可用环境变量）")
+
+
+@app.callback()
+def options(
+    server: str = typer.Option("http://127.0.0.1:8000", "--server", envvar="GGZY_SERVER", help="平台地址"),
+    token_file: Path | None = typer.Option(None, "--token-file", envvar="GGZY_TOKEN_FILE", help="保存/读取令牌的文件"),
+    token: str | None = typer.Option(None, "--token", envvar="GGZY_TOKEN", help="API 令牌"),
+) -> None:
+    _state.update(server=server, token_file=token_file, token=token)
+
+
+def _client() -> GgzyClient:
+    return GgzyClient(str(_state["server"]), token=_state.get("token"), token_file=_state.get("token_file"))
+
+
+@app.command()
+def login(key: Path = KEY, cert: Path | None = CERT, password: str | None = PASSWORD) -> None:
+    """对平台挑战值签名，换取 API 令牌（指定 --token-file 时保存到该文件，否则打印出来）。"""
+    with _client() as client:
+        client.load_identity(key, cert, password)
+        token = client.login()
+        who = client.whoami()
+    typer.echo(
+        f"登录成功：{who['display_name']}（{who['username']}），令牌有效期至 {client.token_expires_at.isoformat()}"
+    )
+    if client.token_file is None:
+        typer.echo(token)
+
+
+@app.command()
+def whoami() -> None:
+    """显示当前令牌对应的账户。"""
+    with _client() as client:
+        who = client.whoami()
+    roles = "、".join(g["role_label"] for g in who["grants"]) or who["kind"]
+    typer.echo(f"{who['display_name']}（{who['username']}）{roles}  所属中心 {who['home_center'] or '—'}")
+
+
+@app.command()
+def bind(key: Path = KEY, cert: Path | None = CERT, password: str | None = PASSWORD) -> None:
+    """把这张证书绑定到当前登录的账户（须先用令牌登录，例如账号密码换取的令牌）。"""
+    with _client() as client:
+        client.load_identity(key, cert, password)
+        b = client.bind_certificate()
+    typer.echo(f"已绑定：{b['subject']}（指纹 {b['fingerprint']}）")
+
+
+@app.command()
+def sign(
+    file: Path,
+    out: Path = typer.Option(..., "--out", help="输出的 CMS 分离签名（DER）"),
+    key: Path = KEY,
+    cert: Path | None = CERT,
+    password: str | None = PASSWORD,
+) -> None:
+    """对文件做 CMS 分离签名（RSA/ECDSA 用 SHA-256，SM2 用 SM3），可用 openssl cms -verify 检查。"""
+    with _client() as client:
+        client.load_identity(key, cert, password)
+        out.write_bytes(client.sign_file(file))
+    typer.echo(f"已签名：{out}")
+
+
+@app.command()
+def verify(
+    file: Path,
+    sig: Path = typer.Option(..., "--sig", help="CMS 分离签名"),
+    ca: list[Path] = typer.Option([], "--ca", help="信任的 CA 证书（可多次给出）"),
+    crl: list[Path] = typer.Option([], "--crl", help="CRL（可多次给出）；给出时检查吊销"),
+) -> None:
+    """离线校验签名：内容是否被篡改，以及签名证书是否由给出的 CA 签发（退出码 0 有效，1 无效）。"""
+    result = verify_file(
+        file.read_bytes(),
+        sig.read_bytes(),
+        cas=[p.read_bytes() for p in ca],
+        crls=[p.read_bytes() for p in crl],
+        now=dt.datetime.now(dt.UTC),
+    )
+    for signer in result.signers:
+        who = signer.certificate.subject_text if signer.certificate else "（未知签名者）"
+        typer.echo(f"签名者 {who}：{signer.message} [{signer.code}]")
+    if not ca and result.code == "unknown_ca":
+        typer.echo("内容完整、签名值正确；未给出 --ca，未校验证书来源。")
+        raise typer.Exit(0)
+    typer.echo(f"{'有效' if result.valid else '无效'}：{result.message} [{result.code}]", err=not result.valid)
+    raise typer.Exit(0 if result.valid else 1)
+
+
+def main() -> None:
+    """Entry point: failures are one line on stderr (exit 1 for a refusal by the server, 2 for bad input)."""
+    try:
+        app()
+    except ClientError as exc:
+        print(f"ggzy-client: {exc.message} [{exc.code}]", file=sys.stderr)
+        sys.exit(1)
+    except GgzyError as exc:
+        print(f"ggzy-client: {exc.message} [{exc.code}]", file=sys.stderr)
+        sys.exit(2)
+    except OSError as exc:
+        print(f"ggzy-client: {exc.strerror or exc}: {getattr(exc, 'filename', '')} [client.io]", file=sys.stderr)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()
