@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import AsyncIterable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,34 +37,19 @@ class BlobStore:
 
     def put(self, chunks: Iterable[bytes], *, max_size: int, expected_size: int | None = None) -> Stored:
         """Stream ``chunks`` in; refuse more than ``max_size`` bytes or a size other than announced."""
-        sha, sm3, size = hashlib.sha256(), hashlib.new("sm3"), 0
-        fd, tmp = tempfile.mkstemp(dir=self.root / "tmp")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                for chunk in chunks:
-                    size += len(chunk)
-                    if size > max_size:
-                        raise TooLarge(f"文件超过 {max_size // CHUNK} MB 上限。", code="blobs.too_large")
-                    sha.update(chunk)
-                    sm3.update(chunk)
-                    fh.write(chunk)
-                fh.flush()
-                os.fsync(fh.fileno())
-            if expected_size is not None and size != expected_size:
-                raise ValidationFailed(
-                    f"上传不完整：应为 {expected_size} 字节，实际收到 {size} 字节。请重新上传。",
-                    code="blobs.incomplete",
-                )
-            if size == 0:
-                raise ValidationFailed("文件为空。", code="blobs.empty")
-            digest = sha.hexdigest()
-            target = self.path(digest)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(tmp, target)
-            return Stored(digest, sm3.hexdigest(), size)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+        with _Writer(self, max_size, expected_size) as w:
+            for chunk in chunks:
+                w.feed(chunk)
+            return w.finish()
+
+    async def put_stream(
+        self, chunks: AsyncIterable[bytes], *, max_size: int, expected_size: int | None = None
+    ) -> Stored:
+        """The same for an HTTP request body, read as it arrives."""
+        with _Writer(self, max_size, expected_size) as w:
+            async for chunk in chunks:
+                w.feed(chunk)
+            return w.finish()
 
     def open(self, sha256: str) -> Iterator[bytes]:
         path = self.path(sha256)
@@ -77,3 +62,47 @@ class BlobStore:
                     yield chunk
 
         return read()
+
+
+class _Writer:
+    """One upload in progress: a temporary file and its running hashes; removed unless finished."""
+
+    def __init__(self, store: BlobStore, max_size: int, expected_size: int | None):
+        self.store, self.max_size, self.expected_size = store, max_size, expected_size
+        self.sha, self.sm3, self.size = hashlib.sha256(), hashlib.new("sm3"), 0
+        fd, self.tmp = tempfile.mkstemp(dir=store.root / "tmp")
+        self.fh = os.fdopen(fd, "wb")
+
+    def __enter__(self) -> _Writer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if not self.fh.closed:
+            self.fh.close()
+        if os.path.exists(self.tmp):
+            os.unlink(self.tmp)
+
+    def feed(self, chunk: bytes) -> None:
+        self.size += len(chunk)
+        if self.size > self.max_size:
+            raise TooLarge(f"文件超过 {self.max_size // CHUNK} MB 上限。", code="blobs.too_large")
+        self.sha.update(chunk)
+        self.sm3.update(chunk)
+        self.fh.write(chunk)
+
+    def finish(self) -> Stored:
+        self.fh.flush()
+        os.fsync(self.fh.fileno())
+        self.fh.close()
+        if self.expected_size is not None and self.size != self.expected_size:
+            raise ValidationFailed(
+                f"上传不完整：应为 {self.expected_size} 字节，实际收到 {self.size} 字节。请重新上传。",
+                code="blobs.incomplete",
+            )
+        if self.size == 0:
+            raise ValidationFailed("文件为空。", code="blobs.empty")
+        digest = self.sha.hexdigest()
+        target = self.store.path(digest)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(self.tmp, target)
+        return Stored(digest, self.sm3.hexdigest(), self.size)

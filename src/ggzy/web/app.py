@@ -18,12 +18,15 @@ from ggzy.auth import pages as auth_pages
 from ggzy.auth import routes as auth_routes
 from ggzy.centers import pages as centers_pages
 from ggzy.centers import routes as centers_routes
+from ggzy.deposits import pages as deposits_pages
+from ggzy.deposits import routes as deposits_routes
 from ggzy.kit.errors import GgzyError
 from ggzy.pki import fee_pages as pki_fee_pages
 from ggzy.pki import fee_routes as pki_fee_routes
 from ggzy.pki import pages as pki_pages
 from ggzy.pki import routes as pki_routes
 from ggzy.platform import Platform
+from ggzy.projects import routes as projects_routes
 from ggzy.registry import pages as registry_pages
 from ggzy.registry import routes as registry_routes
 from ggzy.web import home
@@ -95,8 +98,11 @@ def create_app(platform: Platform, *, run_chronograph: bool | None = None) -> Fa
         app.include_router(module.router)
     for module in (registry_pages, registry_routes):
         app.include_router(module.router)
+    app.include_router(projects_routes.router)
     app.include_router(pki_routes.router)
     app.include_router(pki_pages.router)
     app.include_router(pki_fee_routes.router)
     app.include_router(pki_fee_pages.router)
+    app.include_router(deposits_routes.router)
+    app.include_router(deposits_pages.router)
     return app

@@ -62,7 +62,17 @@ class Viewer:
         return "、".join(dict.fromkeys(labels))
 
 
-def viewer(request: Request, session: Session = Depends(db_session)) -> Viewer:
+def viewer(request: Request) -> Viewer:
+    """Resolve who asks in a short reading session of its own, so that a request's writing transaction
+    (``db_session``) starts only when the route itself writes — never during a long upload."""
+    with platform_of(request).db.session() as session:
+        found = _resolve(request, session)
+        # Keep the loaded account as it is: the session's rollback must not expire it.
+        session.expunge_all()
+        return found
+
+
+def _resolve(request: Request, session: Session) -> Viewer:
     now = platform_of(request).clock.now()
     ip = client_ip(request)
     header = request.headers.get("authorization", "")
