@@ -3,6 +3,7 @@
 from ggzy.audit.models import AuditCheckpoint, AuditEvent, AuditHead
 from ggzy.auth.models import Account, AuthSession, RoleGrant
 from ggzy.centers.models import CalendarDay, Center, CenterMerger, Seat, Venue
+from ggzy.deposits.models import Bank, Guarantee, GuaranteeIssuer, Payment, Refund, SubAccount, TransferInstruction
 from ggzy.kit.db import Base
 from ggzy.pki.fee_models import CaFeeItem, CaFeePayment, CaFeeSchedule, CaProvider
 from ggzy.pki.models import CertificateBinding, TrustedCa, TrustState, UsedChallenge
@@ -11,6 +12,13 @@ from ggzy.registry.models import CreditRecord, Entity, EntityVersion, Qualificat
 metadata = Base.metadata
 
 __all__ = [
+    "Bank",
+    "Guarantee",
+    "GuaranteeIssuer",
+    "Payment",
+    "Refund",
+    "SubAccount",
+    "TransferInstruction",
     "CaFeeItem",
     "CaFeePayment",
     "CaFeeSchedule",

@@ -53,6 +53,7 @@ ROLES: dict[str, Role] = {
             "center:center:read",
             "center:entity:read",
             "center:credit:manage",
+            "province:deposit:manage",
         ),
         _role(
             "center_admin",
@@ -65,6 +66,7 @@ ROLES: dict[str, Role] = {
             "center:audit:read",
             "center:entity:read",
             "center:credit:manage",
+            "center:deposit:reconcile",
         ),
         _role(
             "center_staff",
@@ -76,6 +78,7 @@ ROLES: dict[str, Role] = {
             "center:audit:read",
             "center:entity:read",
             "center:credit:manage",
+            "center:deposit:reconcile",
         ),
         _role(
             "regulator",

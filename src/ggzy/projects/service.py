@@ -17,6 +17,7 @@ from ggzy.audit.service import record, register_confidential
 from ggzy.authz.scope import CenterScope
 from ggzy.centers import service as centers
 from ggzy.centers.models import Center
+from ggzy.deposits import service as deposits
 from ggzy.kit.actor import CHRONOGRAPH, Actor
 from ggzy.kit.clock import to_shanghai
 from ggzy.kit.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -555,6 +556,7 @@ def terminate_section(
         center_id=section.center_id,
         payload={"reason": section.terminated_reason},
     )
+    deposits.schedule_refunds(session, section, "termination", now, actor=actor)
     notify_downloaders(session, tp=tp, now=now, title=f"【终止】{section.name}", body=section.terminated_reason or "")
     return section
 

@@ -1,0 +1,101 @@
+"""Pages of deposits: the bidder's deposit page for a section, the center staff's reconciliation page."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse
+from sqlalchemy.orm import Session
+
+from ggzy.authz.scope import acting_entity
+from ggzy.deposits import policies, repository, service
+from ggzy.kit.errors import GgzyError, ValidationFailed
+from ggzy.kit.money import yuan_to_fen
+from ggzy.web.context import Viewer, csrf_checked, db_session, platform_of, scope_for, signed_in
+from ggzy.web.render import page
+
+router = APIRouter(include_in_schema=False)
+
+FORM_LABELS = {
+    "cash": "现金（转账至虚拟子账号）",
+    "bank_guarantee": "银行保函",
+    "insurance_guarantee": "保证保险（电子保函）",
+}
+STATUS_LABELS = {
+    "none": "未缴纳",
+    "pending": "待到账",
+    "received": "已到账",
+    "mismatch": "金额不符",
+    "late": "逾期到账",
+    "unmatched": "未匹配",
+    "refunded": "已退还",
+}
+
+
+def _deposit_page(request: Request, v: Viewer, code: str, error: str | None = None, status_code: int = 200):
+    entity_id = acting_entity(v.principal, "entity:bid:submit")
+    platform = platform_of(request)
+    with platform.db.session(write=True) as session:
+        info = service.instructions(
+            session, actor=v.actor, now=platform.clock.now(), entity_id=entity_id, section_code=code
+        )
+        issuers = [
+            {"code": i.code, "name": i.name, "form": i.form}
+            for i in repository.issuers(session)
+            if i.active and i.form in info["forms"]
+        ]
+        refunds = [r for r in service.refunds_of(session, entity_id) if r["section"] == code]
+    return page(
+        request,
+        "deposits/section.html",
+        v,
+        status_code=status_code,
+        info=info,
+        issuers=issuers,
+        refunds=refunds,
+        form_labels=FORM_LABELS,
+        status_labels=STATUS_LABELS,
+        reasons=policies.REFUND_REASONS,
+        error=error,
+    )
+
+
+@router.get("/sections/{code}/deposit")
+def deposit_page(code: str, request: Request, v: Viewer = Depends(signed_in)):
+    return _deposit_page(request, v, code)
+
+
+@router.post("/sections/{code}/deposit/guarantee")
+async def guarantee_form(code: str, request: Request, v: Viewer = Depends(csrf_checked)):
+    form = await request.form()
+    entity_id = acting_entity(v.principal, "entity:bid:submit")
+    platform = platform_of(request)
+    try:
+        with platform.db.session(write=True) as session:
+            amount = yuan_to_fen(str(form.get("amount_yuan") or ""))
+            if amount <= 0:
+                raise ValidationFailed("请填写保函金额。", code="deposits.bad_amount")
+            service.submit_guarantee(
+                session,
+                actor=v.actor,
+                now=platform.clock.now(),
+                entity_id=entity_id,
+                section_code=code,
+                issuer_code=str(form.get("issuer_code") or ""),
+                guarantee_no=str(form.get("guarantee_no") or ""),
+                amount_fen=amount,
+            )
+    except GgzyError as exc:
+        return _deposit_page(request, v, code, error=exc.message, status_code=exc.status)
+    return RedirectResponse(f"/sections/{code}/deposit", status_code=303)
+
+
+@router.get("/deposits/reconciliation")
+def reconciliation_page(request: Request, session: Session = Depends(db_session), v: Viewer = Depends(signed_in)):
+    scope = scope_for(session, v, "center:deposit:reconcile")
+    return page(
+        request,
+        "deposits/reconciliation.html",
+        v,
+        items=service.reconciliation(session, scope),
+        status_labels=STATUS_LABELS,
+    )

@@ -1,0 +1,150 @@
+"""Every SELECT of the deposits domain."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from ggzy.authz.scope import CenterScope
+from ggzy.deposits.models import Bank, Guarantee, GuaranteeIssuer, Payment, Refund, SubAccount
+from ggzy.deposits.workflow import PaymentStatus, RefundStatus
+from ggzy.kit.errors import NotFound
+from ggzy.projects.models import Section, TenderProject
+
+
+def section_by_code(session: Session, code: str) -> tuple[Section, TenderProject]:
+    row = session.execute(select(Section, TenderProject).join(TenderProject).where(Section.code == code)).one_or_none()
+    if row is None:
+        raise NotFound(f"标段（包）{code} 不存在。", code="projects.not_found")
+    return row[0], row[1]
+
+
+def bank_by_code(session: Session, code: str) -> Bank | None:
+    return session.execute(select(Bank).where(Bank.code == code)).scalar_one_or_none()
+
+
+def deposit_bank(session: Session) -> Bank | None:
+    """The bank that holds new sub-accounts: the first active one registered."""
+    return session.execute(select(Bank).where(Bank.active.is_(True)).order_by(Bank.id).limit(1)).scalar_one_or_none()
+
+
+def banks(session: Session) -> list[Bank]:
+    return list(session.execute(select(Bank).order_by(Bank.code)).scalars())
+
+
+def issuers(session: Session) -> list[GuaranteeIssuer]:
+    return list(session.execute(select(GuaranteeIssuer).order_by(GuaranteeIssuer.code)).scalars())
+
+
+def issuer_by_code(session: Session, code: str) -> GuaranteeIssuer | None:
+    return session.execute(select(GuaranteeIssuer).where(GuaranteeIssuer.code == code)).scalar_one_or_none()
+
+
+def sub_account(session: Session, section_id: int, entity_id: int) -> SubAccount | None:
+    return session.execute(
+        select(SubAccount).where(SubAccount.section_id == section_id, SubAccount.entity_id == entity_id)
+    ).scalar_one_or_none()
+
+
+def sub_account_by_number(session: Session, number: str) -> SubAccount | None:
+    return session.execute(select(SubAccount).where(SubAccount.number == number)).scalar_one_or_none()
+
+
+def number_taken(session: Session, number: str) -> bool:
+    return session.execute(select(SubAccount.id).where(SubAccount.number == number)).first() is not None
+
+
+def payment_by_notification(session: Session, bank_id: int, notification_id: str) -> Payment | None:
+    return session.execute(
+        select(Payment).where(Payment.bank_id == bank_id, Payment.notification_id == notification_id)
+    ).scalar_one_or_none()
+
+
+def payments_of(session: Session, section_id: int, entity_id: int) -> list[Payment]:
+    return list(
+        session.execute(
+            select(Payment)
+            .where(Payment.section_id == section_id, Payment.entity_id == entity_id)
+            .order_by(Payment.received_at, Payment.id)
+        ).scalars()
+    )
+
+
+def guarantees_of(session: Session, section_id: int, entity_id: int) -> list[Guarantee]:
+    return list(
+        session.execute(
+            select(Guarantee)
+            .where(Guarantee.section_id == section_id, Guarantee.entity_id == entity_id)
+            .order_by(Guarantee.id)
+        ).scalars()
+    )
+
+
+def refunds_by_payment(session: Session, payment_ids: list[int]) -> dict[int, Refund]:
+    if not payment_ids:
+        return {}
+    rows = session.execute(select(Refund).where(Refund.payment_id.in_(payment_ids))).scalars()
+    return {r.payment_id: r for r in rows}
+
+
+def refundable_payments(session: Session, section_id: int) -> list[Payment]:
+    """Cash that reached a bidder's sub-account for the section and has no refund yet."""
+    refunded = select(Refund.payment_id)
+    return list(
+        session.execute(
+            select(Payment)
+            .where(
+                Payment.section_id == section_id,
+                Payment.status.in_([PaymentStatus.RECEIVED, PaymentStatus.MISMATCH, PaymentStatus.LATE]),
+                Payment.id.not_in(refunded),
+            )
+            .order_by(Payment.id)
+        ).scalars()
+    )
+
+
+def held_guarantees(session: Session, section_id: int) -> list[Guarantee]:
+    return list(
+        session.execute(
+            select(Guarantee).where(Guarantee.section_id == section_id, Guarantee.status == "received")
+        ).scalars()
+    )
+
+
+def exceptions(session: Session, scope: CenterScope) -> list[tuple[Payment, Bank, Section | None]]:
+    """Unresolved exception items: in the scope's centers, or with no section at all (unmatched)."""
+    rows = session.execute(
+        select(Payment, Bank, Section)
+        .join(Bank, Bank.id == Payment.bank_id)
+        .outerjoin(Section, Section.id == Payment.section_id)
+        .where(
+            Payment.resolved_at.is_(None),
+            or_(Payment.status != PaymentStatus.RECEIVED, Payment.payer_name_matches.is_(False)),
+            or_(Payment.center_id.is_(None), Payment.center_id.in_(scope.center_ids)),
+        )
+        .order_by(Payment.received_at, Payment.id)
+    ).all()
+    return [(p, b, s) for p, b, s in rows]
+
+
+def due_refunds(session: Session, now: dt.datetime, limit: int) -> list[int]:
+    return list(
+        session.execute(
+            select(Refund.id)
+            .where(Refund.next_check.is_not(None), Refund.next_check <= now, Refund.status == RefundStatus.SCHEDULED)
+            .order_by(Refund.next_check)
+            .limit(limit)
+        ).scalars()
+    )
+
+
+def refunds_of_entity(session: Session, entity_id: int) -> list[tuple[Refund, Section]]:
+    rows = session.execute(
+        select(Refund, Section)
+        .join(Section, Section.id == Refund.section_id)
+        .where(Refund.entity_id == entity_id)
+        .order_by(Refund.triggered_at.desc(), Refund.id)
+    ).all()
+    return [(r, s) for r, s in rows]
