@@ -113,14 +113,13 @@ class Database:
 
     @contextmanager
     def session(self, *, write: bool = False) -> Iterator[Session]:
-        """A unit of work: commits if the block succeeds (for writing sessions), rolls back otherwise."""
+        """A unit of work: commits if the block succeeds, rolls back if it raises."""
         session = self.new_session(write=write)
         try:
             yield session
-            if write:
-                session.commit()
-            else:
-                session.rollback()
+            # A reading unit ends with COMMIT too: it wrote nothing, and ending it with ROLLBACK would undo a
+            # writing unit nested inside it where both share one connection (savepoints in tests).
+            session.commit()
         except BaseException:
             session.rollback()
             raise

@@ -385,8 +385,9 @@ def list_announcements(
     n = check_limit(limit)
     stmt = (
         select(Announcement, TenderProject, Project, Center)
-        .join(TenderProject)
-        .join(Project)
+        .select_from(Announcement)
+        .join(TenderProject, TenderProject.id == Announcement.tender_project_id)
+        .join(Project, Project.id == TenderProject.project_id)
         .join(Center, Center.id == Announcement.center_id)
         .where(Announcement.status.in_(("published", "superseded")))
         .order_by(Announcement.id.desc())
