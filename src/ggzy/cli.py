@@ -423,7 +423,8 @@ def pki_verify(
         result = verify_detached(data, _read(content, "原文", limit=None), trust=trust, now=when)
         for signer in result.signers:
             who = signer.certificate.subject_text if signer.certificate else "（未知签名者）"
-            reason = pki.explain(signer.certificate_verdict) if signer.certificate_verdict else signer.message
+            cert_verdict = signer.certificate_verdict  # a Verdict is falsy when invalid: compare with None
+            reason = pki.explain(cert_verdict) if cert_verdict is not None else signer.message
             typer.echo(f"签名者 {who}：{reason} [{signer.code}]")
         _verdict_line(result.valid, result.message, result.code)
     certs = load_certificates(data)
