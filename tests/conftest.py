@@ -10,6 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
+import socket
+import threading
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,6 +31,7 @@ from ggzy.kit.clock import FrozenClock
 from ggzy.kit.db import Database
 from ggzy.kit.settings import load_settings
 from ggzy.kit.signing import load_or_create_platform_key
+from ggzy.platform import Platform
 
 PG_URL = os.environ.get("GGZY_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 START = dt.datetime(2026, 11, 2, 1, 30, tzinfo=dt.UTC)  # a Monday, 09:30 in Shanghai
@@ -128,8 +133,6 @@ def clock() -> FrozenClock:
 
 @pytest.fixture
 def platform(bound_db: BoundDatabase, clock: FrozenClock, tmp_path: Path, key_dir: Path):
-    from ggzy.platform import Platform
-
     settings = load_settings({"GGZY_DATA_DIR": str(tmp_path), "GGZY_DATABASE_URL": bound_db.url})
     (tmp_path / "keys").mkdir()
     for f in key_dir.iterdir():
@@ -145,3 +148,60 @@ def client(platform):
 
     with TestClient(create_app(platform, run_chronograph=False)) as c:
         yield c
+
+
+# --- a real server and Debian's Chromium, for the browser tests ------------------------------------------
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+def _need_chromium() -> None:
+    if not Path(CHROMIUM).exists():
+        reason = "Debian's chromium is not installed (apt-get install chromium)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"CI requires the browser tests: {reason}")
+        pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    import uvicorn
+
+    from ggzy.web.app import create_app
+
+    _need_chromium()
+    data = tmp_path_factory.mktemp("browser")
+    # A fixed trusted time, so that schedules typed in the pages fall in years the calendar covers.
+    platform = Platform(load_settings({"GGZY_DATA_DIR": str(data)}), clock=FrozenClock(START))
+    platform.upgrade()
+    with platform.db.session(write=True) as s:
+        seed_demo(s, actor=SYSTEM, now=platform.clock.now())
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    srv = uvicorn.Server(
+        uvicorn.Config(create_app(platform, run_chronograph=False), host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    for _ in range(100):
+        if srv.started:
+            break
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    srv.should_exit = True
+    thread.join(timeout=10)
+    platform.db.dispose()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    _need_chromium()
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+        )
+        yield b
+        b.close()

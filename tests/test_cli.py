@@ -100,7 +100,8 @@ def test_a_database_from_a_newer_ggzy_is_refused(demo_dir, tmp_path):
     env = _copy(demo_dir, tmp_path)
     _sql(
         env,
-        "UPDATE alembic_version SET version_num = '9999_from_the_future' WHERE version_num = (SELECT max(version_num) FROM alembic_version)",
+        "UPDATE alembic_version SET version_num = '9999_from_the_future'"
+        " WHERE version_num = (SELECT max(version_num) FROM alembic_version)",
     )
     r = run(["audit", "verify"], env)
     assert r.returncode == 2 and "比本程序新" in r.stderr and r.stderr.count("\n") == 1

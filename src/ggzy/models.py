@@ -7,6 +7,16 @@ from ggzy.deposits.models import Bank, Guarantee, GuaranteeIssuer, Payment, Refu
 from ggzy.kit.db import Base
 from ggzy.pki.fee_models import CaFeeItem, CaFeePayment, CaFeeSchedule, CaProvider
 from ggzy.pki.models import CertificateBinding, TrustedCa, TrustState, UsedChallenge
+from ggzy.projects.models import (
+    Announcement,
+    Document,
+    Download,
+    Notification,
+    Project,
+    Question,
+    Section,
+    TenderProject,
+)
 from ggzy.registry.models import CreditRecord, Entity, EntityVersion, Qualification
 
 metadata = Base.metadata
@@ -24,6 +34,14 @@ __all__ = [
     "CaFeeSchedule",
     "CaProvider",
     "Account",
+    "Announcement",
+    "Document",
+    "Download",
+    "Notification",
+    "Project",
+    "Question",
+    "Section",
+    "TenderProject",
     "AuditCheckpoint",
     "AuditEvent",
     "AuditHead",

@@ -9,6 +9,7 @@ from ggzy.audit.service import AuditConfig
 from ggzy.audit.tasks import checkpoint_job
 from ggzy.centers import service as centers
 from ggzy.deposits import service as deposits
+from ggzy.projects import service as projects
 from ggzy.kit import migrate
 from ggzy.kit.chronograph import Chronograph, Job
 from ggzy.kit.clock import Clock
@@ -38,6 +39,7 @@ class Platform:
         return [
             Job("centers.merger", centers.due_mergers, centers.run_merger),
             crl_refresh_job(),
+            Job("projects.section_deadline", projects.due_sections, projects.close_section),
             Job("deposits.refunds", deposits.due_refunds, deposits.execute_refund),
             checkpoint_job(
                 self.key, dt.timedelta(minutes=self.settings.checkpoint_minutes), self.published_checkpoint_path

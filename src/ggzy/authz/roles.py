@@ -64,6 +64,7 @@ ROLES: dict[str, Role] = {
             "center:account:manage",
             "center:center:read",
             "center:audit:read",
+            "center:project:review",
             "center:entity:read",
             "center:credit:manage",
             "center:deposit:reconcile",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ggzy.authz.scope import acting_entity
@@ -61,16 +62,24 @@ def my_refunds(session: Session = Depends(db_session), v: Viewer = Depends(signe
 async def bank_notification(request: Request):
     body = await request.body()
     platform = platform_of(request)
-    with platform.db.session(write=True) as session:
-        payment, new = service.receive_notification(
-            session,
-            now=platform.clock.now(),
-            bank_code=request.headers.get("x-bank-id"),
-            signature=request.headers.get("x-bank-signature"),
-            body=body,
-            ip=client_ip(request),
-        )
-        result = service.notification_result(payment)
+
+    def receive() -> tuple[dict, bool]:
+        with platform.db.session(write=True) as session:
+            payment, new = service.receive_notification(
+                session,
+                now=platform.clock.now(),
+                bank_code=request.headers.get("x-bank-id"),
+                signature=request.headers.get("x-bank-signature"),
+                body=body,
+                ip=client_ip(request),
+            )
+            return service.notification_result(payment), new
+
+    try:
+        result, new = receive()
+    except IntegrityError:
+        # The same notification raced in twice: the other one won; answer as for a replay.
+        result, new = receive()
     return JSONResponse({**result, "replayed": not new}, status_code=201 if new else 200)
 
 

@@ -26,6 +26,7 @@ from ggzy.pki import fee_routes as pki_fee_routes
 from ggzy.pki import pages as pki_pages
 from ggzy.pki import routes as pki_routes
 from ggzy.platform import Platform
+from ggzy.projects import pages as projects_pages
 from ggzy.projects import routes as projects_routes
 from ggzy.registry import pages as registry_pages
 from ggzy.registry import routes as registry_routes
@@ -99,6 +100,7 @@ def create_app(platform: Platform, *, run_chronograph: bool | None = None) -> Fa
     for module in (registry_pages, registry_routes):
         app.include_router(module.router)
     app.include_router(projects_routes.router)
+    app.include_router(projects_pages.router)
     app.include_router(pki_routes.router)
     app.include_router(pki_pages.router)
     app.include_router(pki_fee_routes.router)

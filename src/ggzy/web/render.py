@@ -17,6 +17,7 @@ TEMPLATES.env.filters["shanghai"] = lambda d: to_shanghai(d).strftime("%Y-%m-%d 
 
 NAV = [
     ("/", "首页"),
+    ("/announcements", "交易信息"),
     ("/centers", "交易中心"),
     ("/entities", "市场主体"),
     ("/ca", "CA证书服务"),
@@ -34,7 +35,21 @@ def page(request: Request, template: str, viewer: Any, status_code: int = 200, *
         "csrf_token": getattr(viewer, "csrf_token", "") or request.cookies.get("ggzy_csrf", ""),
         "current_path": request.url.path,
         "now_shanghai": to_shanghai(now).strftime("%Y-%m-%d %H:%M") + " 北京时间",
-        "nav_items": NAV,
+        "nav_items": NAV + _personal_nav(viewer),
         "messages": context.pop("messages", []),
     }
     return TEMPLATES.TemplateResponse(request, template, {**base, **context}, status_code=status_code)
+
+
+# Work pages a signed-in person reaches from the navigation, by the permissions their roles carry.
+PERSONAL = [("entity:project:manage", "/workspace", "项目工作台"), ("center:project:review", "/review", "公告审核")]
+
+
+def _personal_nav(viewer: Any) -> list[tuple[str, str]]:
+    principal = getattr(viewer, "principal", None)
+    if principal is None or getattr(viewer, "account", None) is None:
+        return []
+    from ggzy.authz.roles import ROLES
+
+    held = {p for g in principal.grants for p in ROLES[g.role].permissions}
+    return [(path, label) for perm, path, label in PERSONAL if perm in held]
