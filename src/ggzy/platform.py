@@ -9,7 +9,6 @@ from ggzy.audit.service import AuditConfig
 from ggzy.audit.tasks import checkpoint_job
 from ggzy.centers import service as centers
 from ggzy.deposits import service as deposits
-from ggzy.projects import service as projects
 from ggzy.kit import migrate
 from ggzy.kit.chronograph import Chronograph, Job
 from ggzy.kit.clock import Clock
@@ -17,6 +16,7 @@ from ggzy.kit.db import Database
 from ggzy.kit.settings import Settings, ensure_dirs
 from ggzy.kit.signing import PlatformKey, load_or_create_platform_key
 from ggzy.pki.tasks import crl_refresh_job
+from ggzy.projects import service as projects
 
 
 class Platform:

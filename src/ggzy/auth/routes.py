@@ -10,11 +10,11 @@ from ggzy.auth import service as auth
 from ggzy.auth.models import Account, RoleGrant
 from ggzy.auth.schemas import AccountCreate, AccountRead, GrantRead, Me, TokenIssued, TokenRequest
 from ggzy.authz.roles import ROLES
-from ggzy.kit.errors import NotAuthenticated
 from ggzy.authz.scope import has, require
 from ggzy.centers import service as centers
 from ggzy.centers.models import Center
 from ggzy.centers.service import get_center
+from ggzy.kit.errors import NotAuthenticated
 from ggzy.web.context import Viewer, client_ip, csrf_checked, db_session, platform_of, scope_for, signed_in
 
 router = APIRouter(prefix="/api/v1", tags=["账户与权限"])
