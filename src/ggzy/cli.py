@@ -111,7 +111,7 @@ def audit_verify(published: Path | None = typer.Option(None, help="公开发布�
             raise GgzyError(
                 f"无法读取检查点文件 {published}（{exc}）。", code="audit.bad_published_checkpoint"
             ) from None
-    with platform.db.session() as s:
+    with platform.db.snapshot_session() as s:
         report = verify(s, cert=platform.key.certificate, published=doc)
     typer.echo(report.summary(), err=not report.ok)
     raise typer.Exit(0 if report.ok else 1)

@@ -313,7 +313,10 @@ def _check_checkpoint(
 
 
 def verify(session: Session, *, cert: x509.Certificate | None, published: dict[str, Any] | None = None) -> VerifyReport:
-    """Re-walk the whole chain; compare with the head, every signed checkpoint and a published one."""
+    """Re-walk the whole chain; compare with the head, every signed checkpoint and a published one.
+
+    Give it a snapshot session (``Database.snapshot_session``) so that events appended meanwhile cannot
+    look like a cut tail."""
     report = VerifyReport()
     extra_seq = int(published["seq"]) if published is not None else 0
     hashes_at = _walk(session, report)

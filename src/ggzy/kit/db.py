@@ -126,5 +126,22 @@ class Database:
         finally:
             session.close()
 
+    @contextmanager
+    def snapshot_session(self) -> Iterator[Session]:
+        """A read-only session that sees one consistent snapshot throughout (REPEATABLE READ on PostgreSQL;
+        a SQLite read transaction in WAL mode already is one)."""
+        if self.dialect != "postgresql":
+            with self.session() as session:
+                yield session
+            return
+        engine = self.engine.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+        session = Session(bind=engine, expire_on_commit=False)
+        session.info.update(self.info)
+        try:
+            yield session
+        finally:
+            session.rollback()
+            session.close()
+
     def dispose(self) -> None:
         self.engine.dispose()
