@@ -46,7 +46,9 @@ def row(label: str, ours: float, raw: float | None = None) -> None:
 
 
 def main() -> None:
-    seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 1.0
+    # `bench/run.py --quick` passes --quick to every benchmark: a shorter window per figure.
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    seconds = float(args[0]) if args else (0.3 if "--quick" in sys.argv else 1.0)
     with tempfile.TemporaryDirectory() as tmp:
         m = material_module.generate(Path(tmp))
         read = m.read
