@@ -17,10 +17,12 @@ db_app = typer.Typer(help="数据库结构迁移", no_args_is_help=True)
 audit_app = typer.Typer(help="审计链：校验、签名检查点、公开发布", no_args_is_help=True)
 users_app = typer.Typer(help="账户管理", no_args_is_help=True)
 centers_app = typer.Typer(help="交易中心网络", no_args_is_help=True)
+bank_app = typer.Typer(help="示范银行（模拟）：向平台发送签名的保证金到账通知", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(audit_app, name="audit")
 app.add_typer(users_app, name="users")
 app.add_typer(centers_app, name="centers")
+app.add_typer(bank_app, name="bank")
 trust_app = typer.Typer(help="全省 CA 信任列表（一证通）", no_args_is_help=True)
 pki_app = typer.Typer(help="证书与签名校验", no_args_is_help=True)
 app.add_typer(trust_app, name="trust")
@@ -74,6 +76,18 @@ def demo() -> None:
         got = seed_demo_certificates(s, actor=CLI, now=platform.clock.now(), directory=certs_dir)
     typer.echo(f"一证通示范证书：新增 CA {got['cas']} 个、绑定 {got['bindings']} 张；私钥与证书在 {certs_dir}/")
     typer.echo(f"  bidder.gy.key.pem + bidder.gy.cert.pem（RSA），bidder.zy.*（ECDSA）；.p12 口令 {DEMO_PASSWORD}")
+    from ggzy.demo import seed_demo_business
+
+    with platform.db.session(write=True) as s:
+        biz = seed_demo_business(
+            s, actor=CLI, now=platform.clock.now(), key=platform.key, data_dir=platform.settings.data_dir
+        )
+    typer.echo(f"示范业务：新增项目 {biz['projects']} 个（每种交易类型覆盖投标前各阶段），模拟银行 {biz['banks']} 家。")
+    if biz["skipped"]:
+        typer.echo(
+            f"  {biz['skipped']} 个项目的期限跨入尚未录入节假日安排的年份，未创建：请在 centers/data/holidays_cn.json 补录。"
+        )
+    typer.echo("  模拟银行付款：ggzy bank pay <虚拟子账号> <金额元> --payer <付款单位>")
 
 
 @db_app.command("upgrade")
@@ -299,6 +313,34 @@ def centers_merge(
     result = platform.chronograph.tick()
     if result.ran.get("centers.merger"):
         typer.echo("已到生效时间，整合已执行。")
+
+
+@bank_app.command("pay")
+def bank_pay(
+    account: str = typer.Argument(..., help="虚拟子账号（投标人在保证金页面看到的账号）"),
+    amount: str = typer.Argument(..., help="金额（元）"),
+    payer: str = typer.Option(..., help="付款单位名称"),
+    payer_account: str = typer.Option("6222000000000000000", help="付款账号（基本户）"),
+    server: str = typer.Option("http://127.0.0.1:8000", help="平台地址"),
+) -> None:
+    """以示范银行身份发送一笔签名的到账通知到平台的真实接口。"""
+    import httpx
+
+    from ggzy.deposits.bank_simulator import SimulatedBank
+    from ggzy.kit.money import yuan_to_fen
+
+    platform = _platform(ready=False)
+    now = platform.clock.now()
+    bank = SimulatedBank(platform.settings.data_dir / "demo-bank", now=now)
+    body, headers = bank.notification(
+        account_number=account, amount_fen=yuan_to_fen(amount), payer_name=payer, payer_account=payer_account, now=now
+    )
+    try:
+        r = httpx.post(f"{server.rstrip('/')}/api/v1/bank/notifications", content=body, headers=headers, timeout=30)
+    except httpx.HTTPError as exc:
+        raise GgzyError(f"无法连接平台 {server}（{exc}）：请先运行 ggzy serve。", code="bank.unreachable") from None
+    typer.echo(f"平台答复 HTTP {r.status_code}：{r.text}")
+    raise typer.Exit(0 if r.status_code in (200, 201) else 1)
 
 
 @app.command()

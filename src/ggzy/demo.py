@@ -70,6 +70,30 @@ def seed_demo(session: Session, *, actor: Actor, now: dt.datetime) -> dict[str, 
     return added
 
 
+def seed_demo_business(session: Session, *, actor: Actor, now: dt.datetime, key, data_dir: Path) -> dict[str, int]:
+    """The simulated deposit bank and the demo projects (every type in every pre-bid stage)."""
+    from ggzy.deposits import repository as deposit_repo
+    from ggzy.deposits.bank_simulator import DEMO_BANK_CODE, DEMO_BANK_NAME, DEMO_BANK_PREFIX, SimulatedBank
+    from ggzy.deposits.service import register_bank
+    from ggzy.projects.seed import seed_demo_projects
+
+    bank = SimulatedBank(data_dir / "demo-bank", now=now)
+    banks = 0
+    if deposit_repo.bank_by_code(session, DEMO_BANK_CODE) is None:
+        register_bank(
+            session,
+            actor=actor,
+            now=now,
+            code=DEMO_BANK_CODE,
+            name=DEMO_BANK_NAME,
+            account_prefix=DEMO_BANK_PREFIX,
+            cert_pem=bank.cert_pem,
+            demand_rate_bp=35,
+        )
+        banks = 1
+    return {"banks": banks, **seed_demo_projects(session, key=key, now=now)}
+
+
 # The two demo CAs of 一证通: (file stem, CA name, key kind, holder username, holder organisation).
 DEMO_CAS = [
     ("demo-rsa-ca", "示范 CA 甲（RSA）", "rsa", "bidder.gy", "贵阳示范建设有限公司"),
