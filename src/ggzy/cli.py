@@ -85,7 +85,8 @@ def demo() -> None:
     typer.echo(f"示范业务：新增项目 {biz['projects']} 个（每种交易类型覆盖投标前各阶段），模拟银行 {biz['banks']} 家。")
     if biz["skipped"]:
         typer.echo(
-            f"  {biz['skipped']} 个项目的期限跨入尚未录入节假日安排的年份，未创建：请在 centers/data/holidays_cn.json 补录。"
+            f"  {biz['skipped']} 个项目的期限跨入尚未录入节假日安排的年份，未创建："
+            "请在 centers/data/holidays_cn.json 补录。"
         )
     typer.echo("  模拟银行付款：ggzy bank pay <虚拟子账号> <金额元> --payer <付款单位>")
 
