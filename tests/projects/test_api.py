@@ -217,3 +217,44 @@ def test_a_path_in_a_document_name_is_refused(client, tender):
 def test_rule_sets_are_public_with_their_sources(client):
     sets = {r["key"]: r for r in client.get("/api/v1/rule-sets").json()}
     assert sets["construction.open/2019"]["limits"]["min_bid_period"]["rule"] == "T-4"
+
+
+@pytest.mark.parametrize(
+    "code,reason",
+    [
+        ("P52010026110200", "projects.code_length"),
+        ("p520100261102000a", None),
+        ("P52010026110200!!", "projects.code_chars"),
+    ],
+)
+def test_an_assigned_project_code_is_checked(client, code, reason):
+    r = client.post(
+        "/api/v1/projects",
+        headers=token(client, "tenderee.gy"),
+        json={"center": "GY", "name": "赋码项目", "transaction_type": "construction", "code": code},
+    )
+    if reason is None:
+        assert r.status_code == 201 and r.json()["code"] == code.upper()
+    else:
+        assert r.status_code == 422 and r.json()["code"] == reason
+
+
+def test_an_assigned_section_code_must_extend_its_parent(client, tender):
+    r = client.post(
+        f"/api/v1/tender-projects/{tender['code']}/sections",
+        headers=tender["t"],
+        json={"name": "二标段", "estimate": "1", "code": "P520300261102000100100X"},
+    )
+    assert r.status_code == 422 and r.json()["code"] == "projects.code_prefix"
+    ok = client.post(
+        f"/api/v1/tender-projects/{tender['code']}/sections",
+        headers=tender["t"],
+        json={"name": "二标段", "estimate": "1", "code": tender["code"] + "009"},
+    )
+    assert ok.status_code == 201
+    again = client.post(
+        f"/api/v1/tender-projects/{tender['code']}/sections",
+        headers=tender["t"],
+        json={"name": "三标段", "estimate": "1", "code": tender["code"] + "009"},
+    )
+    assert again.status_code == 409

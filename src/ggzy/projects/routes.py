@@ -106,6 +106,7 @@ def create_project(
         name=body.name,
         transaction_type=body.transaction_type,
         tenderee_id=body.tenderee_id,
+        assigned_code=body.code,
     )
     return {"code": p.code, "name": p.name, "center": body.center.upper(), "transaction_type": p.transaction_type}
 
@@ -149,6 +150,7 @@ def add_tender_project(
         name=body.name,
         rule_set_key=body.rule_set,
         estimate_fen=yuan_to_fen(body.estimate),
+        assigned_code=body.code,
     )
     return {"code": tp.code, "name": tp.name, "rule_set": tp.rule_set}
 
@@ -169,6 +171,7 @@ def add_section(
         tender_project_code=code,
         name=body.name,
         estimate_fen=yuan_to_fen(body.estimate),
+        assigned_code=body.code,
     )
     return {"code": s.code, "name": s.name, "status": s.status}
 

@@ -10,17 +10,20 @@ class ProjectCreate(BaseModel):
     name: str = Field(examples=["示例道路改造工程"], min_length=1, max_length=200)
     transaction_type: str = Field(examples=["construction"])
     tenderee_id: int | None = Field(None, description="代理机构代招标人登记时，填写招标人主体编号")
+    code: str | None = Field(None, description="省级赋码服务已分配的 17 位项目编号；不填则由平台编号")
 
 
 class TenderProjectCreate(BaseModel):
     name: str = Field(examples=["示例道路改造工程施工"], max_length=200)
     rule_set: str = Field(examples=["construction.open/2019"])
     estimate: str = Field(examples=["10000000.00"], description="估算价/预算（元，最多两位小数）")
+    code: str | None = Field(None, description="已分配的 20 位招标项目编号（须以项目编号开头）")
 
 
 class SectionCreate(BaseModel):
     name: str = Field(examples=["一标段"], max_length=200)
     estimate: str = Field(examples=["10000000.00"], description="标段估算价/预算（元）")
+    code: str | None = Field(None, description="已分配的 23 位标段（包）编号（须以招标项目编号开头）")
 
 
 class SectionTermsIn(BaseModel):

@@ -43,6 +43,13 @@ register_confidential("projects:document:downloaded", "projects:question:asked")
 # --- projects, tender projects, sections ------------------------------------------------------------
 
 
+def _unused(session: Session, model: type, code: str) -> str:
+    """Codes are unique and immutable (cn-standards §3.3): an assigned code may not be taken already."""
+    if session.execute(select(model.id).where(model.code == code)).first() is not None:
+        raise Conflict(f"编号 {code} 已被使用：编号唯一且不可更改。", code="projects.code_taken")
+    return code
+
+
 def _entity(session: Session, entity_id: int) -> Entity:
     entity = session.get(Entity, entity_id)
     if entity is None:
@@ -60,8 +67,11 @@ def create_project(
     name: str,
     transaction_type: str,
     tenderee_id: int | None = None,
+    assigned_code: str | None = None,
 ) -> Project:
-    """A tenderee registers a project, or an agency registers one for the tenderee that entrusted it."""
+    """A tenderee registers a project, or an agency registers one for the tenderee that entrusted it.
+
+    ``assigned_code`` is a code issued by the provincial 赋码 service; without one the platform issues it."""
     try:
         ttype = TransactionType(transaction_type)
     except ValueError:
@@ -80,7 +90,9 @@ def create_project(
     prefix = f"P{center.region_code or '520000'}{day:%y%m%d}"
     serial = session.execute(select(func.count(Project.id)).where(Project.code.startswith(prefix))).scalar_one() + 1
     project = Project(
-        code=codes.project_code(center.region_code or "520000", day, serial),
+        code=_unused(session, Project, codes.check_code(assigned_code, kind="project"))
+        if assigned_code
+        else codes.project_code(center.region_code or "520000", day, serial),
         name=name.strip(),
         center_id=center.id,
         region_code=center.region_code or "520000",
@@ -125,6 +137,7 @@ def add_tender_project(
     name: str,
     rule_set_key: str,
     estimate_fen: int,
+    assigned_code: str | None = None,
 ) -> TenderProject:
     project = _own_project(session, project_code, entity_id)
     rules = rule_set(rule_set_key)
@@ -139,7 +152,11 @@ def add_tender_project(
     tp = TenderProject(
         project_id=project.id,
         center_id=project.center_id,
-        code=codes.child_code(project.code, n + 1),
+        code=_unused(
+            session, TenderProject, codes.check_code(assigned_code, kind="tender_project", parent=project.code)
+        )
+        if assigned_code
+        else codes.child_code(project.code, n + 1),
         name=name.strip() or project.name,
         rule_set=rules.key,
         estimate_fen=estimate_fen,
@@ -184,6 +201,7 @@ def add_section(
     tender_project_code: str,
     name: str,
     estimate_fen: int,
+    assigned_code: str | None = None,
 ) -> Section:
     _, tp = _own_tender_project(session, tender_project_code, entity_id)
     if estimate_fen <= 0:
@@ -192,7 +210,9 @@ def add_section(
     section = Section(
         tender_project_id=tp.id,
         center_id=tp.center_id,
-        code=codes.child_code(tp.code, n + 1),
+        code=_unused(session, Section, codes.check_code(assigned_code, kind="section", parent=tp.code))
+        if assigned_code
+        else codes.child_code(tp.code, n + 1),
         name=name.strip() or tp.name,
         estimate_fen=estimate_fen,
         status=SectionStatus.DRAFT.value,
