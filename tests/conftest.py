@@ -24,7 +24,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from ggzy.audit.service import AuditConfig
-from ggzy.demo import seed_demo
+from ggzy.demo import seed_demo, seed_demo_business
 from ggzy.kit import migrate
 from ggzy.kit.actor import SYSTEM
 from ggzy.kit.clock import FrozenClock
@@ -163,6 +163,15 @@ def _need_chromium() -> None:
         pytest.skip(reason)
 
 
+class Server(str):
+    """The base URL of a running platform, with its data directory and trusted clock."""
+
+    def __new__(cls, url: str, data_dir: Path, clock: FrozenClock):
+        obj = super().__new__(cls, url)
+        obj.data_dir, obj.clock = data_dir, clock
+        return obj
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     import uvicorn
@@ -176,6 +185,7 @@ def server(tmp_path_factory):
     platform.upgrade()
     with platform.db.session(write=True) as s:
         seed_demo(s, actor=SYSTEM, now=platform.clock.now())
+        seed_demo_business(s, actor=SYSTEM, now=platform.clock.now(), key=platform.key, data_dir=data)
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -188,7 +198,7 @@ def server(tmp_path_factory):
         if srv.started:
             break
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
+    yield Server(f"http://127.0.0.1:{port}", data, platform.clock)
     srv.should_exit = True
     thread.join(timeout=10)
     platform.db.dispose()

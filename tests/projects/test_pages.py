@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import pytest
 
+import httpx
+
 from ggzy.demo import DEMO_PASSWORD
+from ggzy.deposits.bank_simulator import SimulatedBank
 
 pytestmark = pytest.mark.browser
 
@@ -51,6 +54,8 @@ def test_a_construction_tender_from_registration_to_a_bidders_question(server, b
     assert "T-4" in _messages(page)
     page.fill("#body", "一、招标条件……")
     page.fill("#bd", "2026-11-27T09:30")
+    page.fill("#dep", "200000")
+    page.check("input[value=cash]")
     page.click("button:has-text('提交交易中心审核')")
     page.wait_for_load_state()
     assert "已提交" in _messages(page)
@@ -74,10 +79,30 @@ def test_a_construction_tender_from_registration_to_a_bidders_question(server, b
     page.click("button:has-text('提交问题')")
     page.wait_for_load_state()
     assert "问题已提交" in _messages(page)
+    # The deposit: instructions on the bidder's page, paid through the simulated bank's signed notification.
+    page.click("text=查看保证金缴纳方式与状态")
+    page.wait_for_load_state()
+    account = page.locator("dt:has-text('账号') + dd").inner_text().strip()
+    bank = SimulatedBank(server.data_dir / "demo-bank", now=server.clock.now())
+    body, headers = bank.notification(
+        account_number=account,
+        amount_fen=20_000_000,
+        payer_name="遵义汇川示范路桥工程有限公司",
+        payer_account="6222000011112222333",
+        now=server.clock.now(),
+    )
+    paid = httpx.post(f"{server}/api/v1/bank/notifications", content=body, headers=headers)
+    assert paid.status_code == 201 and paid.json()["status"] == "received", paid.text
+    page.reload()
+    assert "已到账" in page.content()
     _logout(page)
 
     _login(page, server, "tenderee.gy")
     page.goto(server + f"/workspace/{code}")
     html = page.content()
     assert "工期能否调整" in html and "遵义汇川示范路桥工程有限公司" not in html and "遵义投标人" not in html
+    # No route or page of the tenderee shows the deposit either.
+    for path in (f"/tender-projects/{code}", "/workspace", "/api/v1/projects/mine", "/api/v1/me/notifications"):
+        page.goto(server + path)
+        assert "遵义汇川" not in page.content() and account not in page.content()
     page.screenshot(path=str(tmp_path / "workspace.png"), full_page=True)
