@@ -3,9 +3,8 @@ center publishes, a bidder from another center downloads and asks; the tenderee 
 
 from __future__ import annotations
 
-import pytest
-
 import httpx
+import pytest
 
 from ggzy.demo import DEMO_PASSWORD
 from ggzy.deposits.bank_simulator import SimulatedBank
