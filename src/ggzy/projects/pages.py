@@ -12,13 +12,13 @@ from sqlalchemy.orm import Session
 
 from ggzy.authz.scope import acting_entity
 from ggzy.centers import service as centers
-from ggzy.centers.models import Center
 from ggzy.kit.blobs import BlobStore
 from ggzy.kit.clock import SHANGHAI
 from ggzy.kit.errors import Forbidden, GgzyError, ValidationFailed
 from ggzy.kit.money import yuan_to_fen
+from ggzy.projects import repository
 from ggzy.projects import service as projects
-from ggzy.projects.models import Announcement, Project, TenderProject
+from ggzy.projects.models import Project, TenderProject
 from ggzy.projects.routes import MANAGE, MAX_DOCUMENT, _owner_of, _reviewer_of
 from ggzy.projects.rulesets import RULE_SETS, DepositForm, TransactionType
 from ggzy.projects.visibility import is_public, tender_project_view
@@ -65,20 +65,13 @@ def announcements(
     session: Session = Depends(db_session),
     v: Viewer = Depends(viewer),
 ):
-    stmt = (
-        select(Announcement, TenderProject, Project, Center)
-        .select_from(Announcement)
-        .join(TenderProject, TenderProject.id == Announcement.tender_project_id)
-        .join(Project, Project.id == TenderProject.project_id)
-        .join(Center, Center.id == Announcement.center_id)
-        .where(Announcement.status.in_(("published", "superseded")))
-        .order_by(Announcement.id.desc())
-        .limit(200)
+    rows = repository.published_announcements(
+        session,
+        transaction_type=transaction_type if transaction_type in {t.value for t in TransactionType} else None,
+        center=center or None,
+        before_id=None,
+        limit=200,
     )
-    if transaction_type in {t.value for t in TransactionType}:
-        stmt = stmt.where(Project.transaction_type == transaction_type)
-    if center:
-        stmt = stmt.where(Center.code == center.upper())
     items = [
         {
             "code": tp.code,
@@ -90,7 +83,7 @@ def announcements(
             "type": TransactionType(p.transaction_type).label,
             "published_at": a.published_at,
         }
-        for a, tp, p, c in session.execute(stmt).all()
+        for a, tp, p, c in rows
     ]
     return page(
         request,

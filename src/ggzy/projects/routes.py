@@ -11,13 +11,13 @@ from sqlalchemy.orm import Session
 
 from ggzy.authz.scope import acting_entity, has
 from ggzy.centers import service as centers
-from ggzy.centers.models import Center
 from ggzy.kit.blobs import BlobStore
 from ggzy.kit.errors import Forbidden, NotFound, ValidationFailed
 from ggzy.kit.money import yuan_to_fen
 from ggzy.kit.paging import check_limit, decode_cursor, encode_cursor
+from ggzy.projects import repository
 from ggzy.projects import service as projects
-from ggzy.projects.models import Announcement, Document, Notification, Project, TenderProject
+from ggzy.projects.models import Document, Notification, Project, TenderProject
 from ggzy.projects.rulesets import RULE_SETS, DepositForm, TransactionType
 from ggzy.projects.schemas import (
     AnnouncementCreate,
@@ -386,27 +386,9 @@ def list_announcements(
 ):
     after = int(decode_cursor(cursor).get("id", 0)) or None
     n = check_limit(limit)
-    stmt = (
-        select(Announcement, TenderProject, Project, Center)
-        .select_from(Announcement)
-        .join(TenderProject, TenderProject.id == Announcement.tender_project_id)
-        .join(Project, Project.id == TenderProject.project_id)
-        .join(Center, Center.id == Announcement.center_id)
-        .where(Announcement.status.in_(("published", "superseded")))
-        .order_by(Announcement.id.desc())
-        .limit(n + 1)
+    rows = repository.published_announcements(
+        session, transaction_type=transaction_type, center=center, before_id=after, limit=n + 1
     )
-    if after:
-        stmt = stmt.where(Announcement.id < after)
-    if transaction_type:
-        if transaction_type not in {t.value for t in TransactionType}:
-            raise ValidationFailed(
-                f"交易类型须为：{'、'.join(t.value for t in TransactionType)}。", code="projects.bad_type"
-            )
-        stmt = stmt.where(Project.transaction_type == transaction_type)
-    if center:
-        stmt = stmt.where(Center.code == center.upper())
-    rows = session.execute(stmt).all()
     items = [
         {
             "tender_project": tp.code,

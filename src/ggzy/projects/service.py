@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,6 +39,10 @@ from ggzy.projects.workflow import ANNOUNCEMENT, SECTION, AnnouncementStatus, Se
 from ggzy.registry.models import Entity
 
 register_confidential("projects:document:downloaded", "projects:question:asked")
+
+# Run for each section a tender announcement puts on sale, in the publishing transaction; a callback that
+# raises refuses the publication (the bidding key ceremony registers one: no section nobody can open).
+on_section_announced: list[Callable[..., Any]] = []
 
 
 # --- projects, tender projects, sections ------------------------------------------------------------
@@ -488,6 +493,9 @@ def publish_announcement(
     ).scalar_one_or_none()
     a.published_at, a.publish_key = now, publish_key
     changes = _apply(session, tp, rules, a, now)
+    for s in sections_of(session, tp) if a.kind == "tender" else ():
+        for hook in on_section_announced:
+            hook(session, section=s, actor=actor, now=now, key=key)
     if previous is not None:
         _move(session, previous, "supersede", actor=actor, now=now, payload={"by_version": a.version})
     documents = list(

@@ -10,12 +10,11 @@ from sqlalchemy.orm import Session
 
 from ggzy.centers.models import Center
 from ggzy.projects.models import Announcement, Document, Project, Question, TenderProject
+from ggzy.projects.repository import PUBLIC_STATUSES
 from ggzy.projects.rulesets import rule_set
 from ggzy.projects.schemas import AnnouncementPublic, DocumentPublic, QAPublic, SectionPublic, TenderProjectPublic
 from ggzy.projects.service import sections_of
 from ggzy.registry.models import Entity
-
-PUBLIC_STATUSES = ("published", "superseded")
 
 
 def tender_project_view(session: Session, tp: TenderProject, *, owner: bool, reviewer: bool) -> TenderProjectPublic:
