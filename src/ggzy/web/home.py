@@ -9,6 +9,9 @@ from sqlalchemy.orm import Session
 from ggzy.centers import service as centers
 from ggzy.centers.models import Seat, Venue
 from ggzy.kit import migrate
+from ggzy.projects.models import Announcement
+from ggzy.projects.repository import PUBLIC_STATUSES
+from ggzy.registry.models import Entity
 from ggzy.web.context import Viewer, db_session, platform_of, viewer
 from ggzy.web.render import page
 
@@ -43,6 +46,15 @@ def home(request: Request, session: Session = Depends(db_session), v: Viewer = D
         "centers": sum(1 for c in centers.all_centers(session) if c.status == "active"),
         "venues": session.execute(select(func.count(Venue.id))).scalar_one(),
         "seats": session.execute(select(func.count(Seat.id))).scalar_one(),
+        # Public figures only: organisations in the directory and projects with a published announcement.
+        "entities": session.execute(
+            select(func.count(Entity.id)).where(Entity.kind != "natural_person", Entity.status == "active")
+        ).scalar_one(),
+        "projects": session.execute(
+            select(func.count(func.distinct(Announcement.tender_project_id))).where(
+                Announcement.status.in_(PUBLIC_STATUSES)
+            )
+        ).scalar_one(),
     }
     return page(request, "home.html", v, network=network_tree(session), stats=stats)
 
