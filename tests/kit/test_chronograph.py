@@ -30,3 +30,51 @@ def test_a_refused_item_is_counted_as_failed_and_left_due(platform, clock):
     chrono = Chronograph(platform.db, platform.clock, [Job("x", lambda s, now, n: [1], run)])
     assert chrono.tick().failed == {"x": 1}
     assert chrono.tick().failed == {"x": 1} and calls == [1, 1]
+
+
+def test_two_workers_ticking_at_once_close_a_due_merger_exactly_once(migrated, platform_key, tmp_path):
+    """Two chronograph workers on the same database (PostgreSQL row locks; SQLite's single writer)."""
+    import datetime as dt
+    import threading
+
+    from sqlalchemy import func, select
+
+    from ggzy.audit.models import AuditEvent
+    from ggzy.centers import service as centers
+    from ggzy.centers.models import Center, CenterMerger
+    from ggzy.kit.actor import SYSTEM
+    from ggzy.kit.chronograph import Chronograph, Job
+    from ggzy.kit.clock import FrozenClock
+    from ggzy.kit.db import Database
+
+    db = Database(migrated.url, info=dict(migrated.info))
+    clock = FrozenClock(dt.datetime(2026, 11, 2, tzinfo=dt.UTC))
+    with db.session(write=True) as s:
+        source = s.execute(select(Center).where(Center.code == "GY-KY")).scalar_one()
+        if source.status != "active":  # the other backend's run already merged it in this database
+            return
+        merger = centers.plan_merger(
+            s,
+            actor=SYSTEM,
+            now=clock.now(),
+            source_code="GY-KY",
+            target_code="GY",
+            effective_at=clock.now(),
+            reason="并发测试",
+        )
+        merger_id = merger.id
+    job = Job("centers.merger", centers.due_mergers, centers.run_merger)
+    workers = [Chronograph(db, clock, [job]) for _ in range(2)]
+    threads = [threading.Thread(target=w.tick) for w in workers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    with db.session() as s:
+        merged = s.execute(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.tag == "centers:center:merged", AuditEvent.subject_id == "GY-KY")
+        ).scalar_one()
+        assert merged == 1 and s.get(CenterMerger, merger_id).status == "done"
+    db.dispose()

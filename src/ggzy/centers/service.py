@@ -204,7 +204,7 @@ def due_mergers(session: Session, now: dt.datetime, limit: int) -> list[int]:
 
 def run_merger(session: Session, merger_id: int, now: dt.datetime) -> bool:
     """Carry out a due consolidation; a second run finds it done and changes nothing."""
-    merger = session.get(CenterMerger, merger_id)
+    merger = session.get(CenterMerger, merger_id, with_for_update=True)  # two workers never run it twice
     if merger is None or merger.status != "planned" or merger.effective_at > now:
         return False
     source, target = session.get(Center, merger.source_id), session.get(Center, merger.target_id)

@@ -627,7 +627,7 @@ def due_refunds(session: Session, now: dt.datetime, limit: int) -> list[int]:
 
 def execute_refund(session: Session, refund_id: int, now: dt.datetime) -> bool:
     """Put the transfer order into the outbox once (idempotency key per refund); a second run changes nothing."""
-    refund = session.get(Refund, refund_id)
+    refund = session.get(Refund, refund_id, with_for_update=True)  # one worker instructs it
     if refund is None or refund.status != RefundStatus.SCHEDULED.value:
         return False
     payment = session.get(Payment, refund.payment_id)

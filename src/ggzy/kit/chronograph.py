@@ -1,8 +1,9 @@
 """One runner for time-driven transitions.
 
 Aggregates store ``next_check``; each job says how to find due ids and how to handle one. The handler
-opens nothing itself: the runner gives it a writing session and commits. Handlers re-check state
-under that session, so running the same tick twice changes nothing.
+opens nothing itself: the runner gives it a writing session and commits. Handlers load their row
+``with_for_update`` and re-check its state, so running the same tick twice — or in two workers at
+once on PostgreSQL — changes nothing.
 """
 
 from __future__ import annotations

@@ -605,7 +605,7 @@ def due_sections(session: Session, now: dt.datetime, limit: int) -> list[int]:
 
 def close_section(session: Session, section_id: int, now: dt.datetime) -> bool:
     """At the bid deadline the section closes; a second run finds it closed and does nothing."""
-    section = session.get(Section, section_id)
+    section = session.get(Section, section_id, with_for_update=True)  # one worker closes it
     if (
         section is None
         or section.status != SectionStatus.ANNOUNCED.value
