@@ -35,7 +35,7 @@ from typing import BinaryIO
 from asn1crypto import algos, cms, core
 from asn1crypto import x509 as asn1_x509
 from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes, keywrap
+from cryptography.hazmat.primitives import hashes, keywrap, serialization
 from cryptography.hazmat.primitives import padding as sym_padding
 from cryptography.hazmat.primitives.asymmetric import ec, padding
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
@@ -406,7 +406,7 @@ def _open_source(source: bytes | bytearray | memoryview | BinaryIO) -> _Reader:
 
 def _pem_to_der(first: bytes, stream: BinaryIO) -> BinaryIO:
     """Decode one PEM block into a spooled file (memory up to 16 MiB, then disk)."""
-    out = tempfile.SpooledTemporaryFile(max_size=16 << 20)
+    out = tempfile.SpooledTemporaryFile(max_size=16 << 20)  # noqa: SIM115 - handed to the caller
     lines = iter((first + (stream.readline() if not first.endswith(b"\n") else b"")).splitlines())
     begin = next(lines, b"")
     label = begin.strip()
@@ -661,3 +661,278 @@ def _rid(rid: cms.RecipientIdentifier) -> RecipientId:
 
 def _issuer_serial(value: cms.IssuerAndSerialNumber) -> RecipientId:
     return RecipientId(issuer=value["issuer"].dump(), serial_number=value["serial_number"].native)
+
+
+# ---------------------------------------------------------------------------------------------- key unwrap
+
+
+def unwrap_key(info: EnvelopeInfo, key: PrivateKey, cert: Certificate) -> bytes:
+    """The content-encryption key, recovered for the recipient ``cert`` with its private ``key``."""
+    return _unwrap(info.recipients, CONTENT_ALGORITHMS[info.content_algorithm], key, cert)
+
+
+def _unwrap(recipients: list[RecipientInfo], spec: _ContentSpec, key: PrivateKey, cert: Certificate) -> bytes:
+    if key.public_key().spki != cert.public_key.spki:
+        raise EnvelopeWrongKey("私钥与证书不匹配，无法解开信封")
+    recipient = next((r for r in recipients if r.matches(cert)), None)
+    if recipient is None:
+        raise EnvelopeNotAddressed(
+            f"信封不是发给该证书的（{cert.subject_text}）", detail={"fingerprint": cert.fingerprint}
+        )
+    expected = {"rsa": KeyAlgorithm.RSA, "rsa_oaep": KeyAlgorithm.RSA, "ecdh_p256": KeyAlgorithm.ECDSA_P256}
+    if expected.get(recipient.key_algorithm, KeyAlgorithm.SM2) is not key.algorithm:
+        raise EnvelopeWrongKey(f"接收者使用 {recipient.key_algorithm}，与私钥类型 {key.algorithm} 不符")
+    cek = _UNWRAPPERS[recipient.key_algorithm](recipient, key)
+    if len(cek) != spec.key_size:
+        raise EnvelopeWrongKey(f"解出的内容密钥长度 {len(cek)} 与 {spec.name} 不符（私钥不对？）")
+    return cek
+
+
+def _unwrap_rsa(recipient: RecipientInfo, key: PrivateKey) -> bytes:
+    try:
+        return key.impl.decrypt(recipient.encrypted_key, padding.PKCS1v15())
+    except ValueError as exc:
+        raise EnvelopeWrongKey("RSA 解密内容密钥失败（私钥不对或密文损坏）") from exc
+
+
+def _unwrap_oaep(recipient: RecipientInfo, key: PrivateKey) -> bytes:
+    try:
+        params = algos.RSAESOAEPParams.load(recipient.key_encryption_params or b"\x30\x00")
+        digest = _OAEP_HASHES[params["hash_algorithm"]["algorithm"].native]()
+        mgf = _OAEP_HASHES[params["mask_gen_algorithm"]["parameters"]["algorithm"].native]()
+        label = params["p_source_algorithm"]["parameters"].native or None
+    except (ValueError, TypeError, KeyError) as exc:
+        raise EnvelopeUnsupported(f"RSA-OAEP 参数无法解析或不受支持：{exc}") from exc
+    try:
+        return key.impl.decrypt(recipient.encrypted_key, padding.OAEP(padding.MGF1(mgf), digest, label))
+    except ValueError as exc:
+        raise EnvelopeWrongKey("RSA-OAEP 解密内容密钥失败（私钥不对或密文损坏）") from exc
+
+
+def _unwrap_ecdh(recipient: RecipientInfo, key: PrivateKey) -> bytes:
+    try:
+        peer = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), recipient.originator_point or b"")
+    except ValueError as exc:
+        raise EnvelopeMalformed("发送方临时公钥不是 P-256 曲线上的点") from exc
+    wrap = _AlgorithmIdentifier.load(recipient.key_encryption_params or b"")
+    kek = _kek(key.impl.exchange(ec.ECDH(), peer), recipient.key_encryption_oid, wrap, recipient.ukm)
+    try:
+        return keywrap.aes_key_unwrap(kek, recipient.encrypted_key)
+    except keywrap.InvalidUnwrap as exc:
+        raise EnvelopeWrongKey("ECDH 密钥解封失败（私钥不对或密文损坏）") from exc
+
+
+def _kek(shared: bytes, scheme: str, wrap: _AlgorithmIdentifier, ukm: bytes | None) -> bytes:
+    """RFC 5753 §3.1.1: X9.63 KDF over the ECDH secret with ECC-CMS-SharedInfo."""
+    size = _WRAPS[wrap["algorithm"].dotted]
+    info = {"key_info": wrap, "supp_pub_info": (size * 8).to_bytes(4, "big")}
+    if ukm is not None:
+        info["entity_u_info"] = ukm
+    kdf = X963KDF(algorithm=_ECDH_SCHEMES[scheme](), length=size, sharedinfo=_EccCmsSharedInfo(info).dump())
+    return kdf.derive(shared)
+
+
+def _unwrap_sm2(recipient: RecipientInfo, key: PrivateKey) -> bytes:
+    ciphertext = recipient.encrypted_key
+    # Some GM/T 0010 tools put the raw 04‖C1‖C3‖C2 form in encryptedKey instead of the DER one.
+    if ciphertext[:1] == b"\x04":
+        ciphertext = sm2.der_ciphertext(ciphertext)
+    try:
+        return key.impl.decrypt(ciphertext)
+    except CryptoFailure as exc:
+        raise EnvelopeWrongKey("SM2 解密内容密钥失败（私钥不对或密文损坏）") from exc
+
+
+_UNWRAPPERS = {"rsa": _unwrap_rsa, "rsa_oaep": _unwrap_oaep, "ecdh_p256": _unwrap_ecdh, "sm2": _unwrap_sm2}
+
+
+# ---------------------------------------------------------------------------------------------- decrypt
+
+
+def decrypt(source: bytes | BinaryIO, cek: bytes, *, out: BinaryIO | None = None) -> bytes | None:
+    """Decrypt the content with ``cek``; into ``out`` in 1 MiB steps (returns None) or as bytes."""
+    auth_attrs = None
+    if _tell(source) is not None:
+        auth_attrs = parse_envelope(source).auth_attrs
+    r = _open_source(source)
+    head = _read_head(r)
+    return _decrypt_body(r, head, cek, out, auth_attrs)
+
+
+def open_envelope(source: bytes | BinaryIO, key: PrivateKey, cert: Certificate) -> bytes:
+    """Unwrap the content key for ``cert`` and decrypt the whole content into memory."""
+    auth_attrs = None
+    if _tell(source) is not None:
+        auth_attrs = parse_envelope(source).auth_attrs
+    r = _open_source(source)
+    head = _read_head(r)
+    cek = _unwrap(head.recipients, head.spec, key, cert)
+    return _decrypt_body(r, head, cek, None, auth_attrs)
+
+
+def _decrypt_body(r: _Reader, head: _Head, cek: bytes, out: BinaryIO | None, auth_attrs: bytes | None):
+    if len(cek) != head.spec.key_size:
+        raise EnvelopeWrongKey(f"内容密钥长度 {len(cek)} 与 {head.spec.name} 要求的 {head.spec.key_size} 不符")
+    mode = modes.GCM(head.iv, min_tag_length=12) if head.spec.aead else modes.CBC(head.iv)
+    decryptor = Cipher(head.spec.cipher(cek), mode).decryptor()
+    if auth_attrs is not None:
+        # RFC 5083 §2.2: the attributes are authenticated in their DER SET OF form.
+        decryptor.authenticate_additional_data(b"\x31" + auth_attrs[1:])
+    unpadder = None if head.spec.aead else sym_padding.PKCS7(128).unpadder()
+    sink = out if out is not None else io.BytesIO()
+
+    def consume(n: int) -> None:
+        block = decryptor.update(r.read(n))
+        sink.write(unpadder.update(block) if unpadder else block)
+
+    _walk_content(r, head, consume)
+    mac, tail_attrs = _read_tail(r, head)
+    if tail_attrs is not None and auth_attrs is None:
+        raise EnvelopeUnsupported("带认证属性（authAttrs）的信封需要可随机访问的文件才能流式解密")
+    try:
+        if head.spec.aead:
+            sink.write(decryptor.finalize_with_tag(mac))
+        else:
+            sink.write(unpadder.update(decryptor.finalize()) + unpadder.finalize())
+    except (InvalidTag, ValueError) as exc:
+        raise EnvelopeTampered("信封内容已被篡改或内容密钥不对（认证标签/填充校验失败）") from exc
+    return None if out is not None else sink.getvalue()
+
+
+# ---------------------------------------------------------------------------------------------- encrypt
+
+
+def encrypt(
+    content: bytes | BinaryIO,
+    recipients: list[Certificate],
+    *,
+    algorithm: str = "aes-256-gcm",
+    out: BinaryIO | None = None,
+) -> bytes | None:
+    """Encrypt ``content`` to every certificate in ``recipients``; written to ``out`` (returns None) or returned."""
+    spec = CONTENT_ALGORITHMS.get(algorithm)
+    if spec is None:
+        raise EnvelopeUnsupported(f"不支持的内容加密算法：{algorithm}（可选 {', '.join(CONTENT_ALGORITHMS)}）")
+    if not recipients:
+        raise EnvelopeMalformed("信封至少要有一个接收者", code="pki.envelope_no_recipient")
+    cek = os.urandom(spec.key_size)
+    infos = [_wrap_for(cert, cek) for cert in recipients]
+    iv = os.urandom(12 if spec.aead else 16)
+    params = _GcmParameters({"nonce": iv, "icv_len": 16}) if spec.aead else core.OctetString(iv)
+    alg = _AlgorithmIdentifier({"algorithm": spec.oid, "parameters": params}).dump()
+    version = 0 if spec.aead or all(i.name == "ktri" and i.chosen["version"].native == "v0" for i in infos) else 2
+    prefix = core.Integer(version).dump() + cms.RecipientInfos(infos).dump()
+    stream, length = _content_stream(content)
+    sink = out if out is not None else io.BytesIO()
+    mode = modes.GCM(iv) if spec.aead else modes.CBC(iv)
+    writer = _DefiniteWriter(length, spec.aead) if length is not None else _IndefiniteWriter()
+    writer.run(sink, stream, Cipher(spec.cipher(cek), mode).encryptor(), spec, prefix, alg)
+    return None if out is not None else sink.getvalue()
+
+
+def _content_stream(content: bytes | BinaryIO) -> tuple[BinaryIO, int | None]:
+    if isinstance(content, bytes | bytearray | memoryview):
+        return io.BytesIO(bytes(content)), len(content)
+    try:
+        if content.seekable():
+            here = content.tell()
+            end = content.seek(0, io.SEEK_END)
+            content.seek(here)
+            return content, end - here
+    except (AttributeError, OSError, ValueError):
+        pass
+    return content, None
+
+
+def _wrap_for(cert: Certificate, cek: bytes) -> cms.RecipientInfo:
+    tbs = asn1_x509.Certificate.load(cert.der)["tbs_certificate"]
+    rid = {"issuer": tbs["issuer"], "serial_number": tbs["serial_number"]}
+    public = cert.public_key
+    if public.algorithm is KeyAlgorithm.RSA:
+        oaep = padding.OAEP(padding.MGF1(hashes.SHA256()), hashes.SHA256(), None)
+        params = algos.RSAESOAEPParams(
+            {
+                "hash_algorithm": {"algorithm": "sha256"},
+                "mask_gen_algorithm": {"algorithm": "mgf1", "parameters": {"algorithm": "sha256"}},
+            }
+        )
+        algorithm = {"algorithm": RSA_OAEP, "parameters": params}
+        return _ktri(rid, algorithm, public.impl.encrypt(cek, oaep))
+    if public.algorithm is KeyAlgorithm.SM2:
+        return _ktri(rid, {"algorithm": SM2_ENCRYPT}, public.impl.encrypt(cek))
+    return _kari_for(public.impl, rid, cek)
+
+
+def _ktri(rid: dict, algorithm: dict, encrypted_key: bytes) -> cms.RecipientInfo:
+    ktri = {"version": "v0", "rid": {"issuer_and_serial_number": rid}, "key_encryption_algorithm": algorithm}
+    return cms.RecipientInfo({"ktri": {**ktri, "encrypted_key": encrypted_key}})
+
+
+def _kari_for(public: ec.EllipticCurvePublicKey, rid: dict, cek: bytes) -> cms.RecipientInfo:
+    ephemeral = ec.generate_private_key(ec.SECP256R1())
+    wrap = _AlgorithmIdentifier({"algorithm": AES256_WRAP})
+    kek = _kek(ephemeral.exchange(ec.ECDH(), public), ECDH_SHA256_KDF, wrap, None)
+    point = ephemeral.public_key().public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+    )
+    # OpenSSL writes the ephemeral key's algorithm without parameters: the curve is the recipient's.
+    originator = {"algorithm": {"algorithm": "ec"}, "public_key": point}
+    kari = {
+        "version": "v3",
+        "originator": {"originator_key": originator},
+        "key_encryption_algorithm": {"algorithm": ECDH_SHA256_KDF, "parameters": wrap},
+        "recipient_encrypted_keys": [
+            {"rid": {"issuer_and_serial_number": rid}, "encrypted_key": keywrap.aes_key_wrap(kek, cek)}
+        ],
+    }
+    return cms.RecipientInfo({"kari": kari})
+
+
+class _DefiniteWriter:
+    """DER with definite lengths: the content length is known, so every outer length is too."""
+
+    def __init__(self, length: int, aead: bool):
+        self.length = length
+        self.ciphertext = length if aead else (length // 16 + 1) * 16
+
+    def run(self, sink, stream, encryptor, spec: _ContentSpec, prefix: bytes, alg: bytes) -> None:
+        data_oid = core.ObjectIdentifier(DATA).dump()
+        content_head = _der_header(0x80, self.ciphertext)
+        eci_len = len(data_oid) + len(alg) + len(content_head) + self.ciphertext
+        mac_len = 18 if spec.aead else 0
+        body_len = len(prefix) + len(_der_header(0x30, eci_len)) + eci_len + mac_len
+        outer_oid = core.ObjectIdentifier(AUTH_ENVELOPED_DATA if spec.aead else ENVELOPED_DATA).dump()
+        explicit_len = len(_der_header(0x30, body_len)) + body_len
+        ci_len = len(outer_oid) + len(_der_header(0xA0, explicit_len)) + explicit_len
+        sink.write(_der_header(0x30, ci_len) + outer_oid + _der_header(0xA0, explicit_len))
+        sink.write(_der_header(0x30, body_len) + prefix + _der_header(0x30, eci_len) + data_oid + alg + content_head)
+        written = _pump(stream, encryptor, spec, sink.write)
+        if written != self.length:
+            raise EnvelopeMalformed(f"内容在加密过程中改变了长度（预期 {self.length}，读到 {written} 字节）")
+        if spec.aead:
+            sink.write(b"\x04\x10" + encryptor.tag)
+
+
+class _IndefiniteWriter:
+    """Indefinite-length BER like ``openssl cms -stream``, for content of unknown length."""
+
+    def run(self, sink, stream, encryptor, spec: _ContentSpec, prefix: bytes, alg: bytes) -> None:
+        outer_oid = core.ObjectIdentifier(AUTH_ENVELOPED_DATA if spec.aead else ENVELOPED_DATA).dump()
+        sink.write(b"\x30\x80" + outer_oid + b"\xa0\x80\x30\x80" + prefix)
+        sink.write(b"\x30\x80" + core.ObjectIdentifier(DATA).dump() + alg + b"\xa0\x80")
+        _pump(stream, encryptor, spec, lambda block: block and sink.write(_der_header(0x04, len(block)) + block))
+        sink.write(b"\x00\x00\x00\x00")
+        if spec.aead:
+            sink.write(b"\x04\x10" + encryptor.tag)
+        sink.write(b"\x00\x00\x00\x00\x00\x00")
+
+
+def _pump(stream: BinaryIO, encryptor, spec: _ContentSpec, write: Callable[[bytes], object]) -> int:
+    padder = None if spec.aead else sym_padding.PKCS7(128).padder()
+    total = 0
+    while chunk := stream.read(CHUNK):
+        total += len(chunk)
+        write(encryptor.update(padder.update(chunk) if padder else chunk))
+    tail = encryptor.update(padder.finalize()) if padder else b""
+    write(tail + encryptor.finalize())
+    return total
