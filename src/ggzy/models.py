@@ -4,6 +4,16 @@ from ggzy.audit.models import AuditCheckpoint, AuditEvent, AuditHead
 from ggzy.auth.models import Account, AuthSession, RoleGrant
 from ggzy.centers.models import CalendarDay, Center, CenterMerger, Seat, Venue
 from ggzy.deposits.models import Bank, Guarantee, GuaranteeIssuer, Payment, Refund, SubAccount, TransferInstruction
+from ggzy.evaluation.models import (
+    Draw,
+    DrawMember,
+    Expert,
+    ExpertEngagement,
+    ExpertRelation,
+    ExpertSpecialty,
+    ExpertUnavailability,
+    SeatBooking,
+)
 from ggzy.kit.db import Base
 from ggzy.pki.fee_models import CaFeeItem, CaFeePayment, CaFeeSchedule, CaProvider
 from ggzy.pki.models import CertificateBinding, TrustedCa, TrustState, UsedChallenge
@@ -60,5 +70,13 @@ __all__ = [
     "TrustedCa",
     "UsedChallenge",
     "Venue",
+    "Draw",
+    "DrawMember",
+    "Expert",
+    "ExpertEngagement",
+    "ExpertRelation",
+    "ExpertSpecialty",
+    "ExpertUnavailability",
+    "SeatBooking",
     "metadata",
 ]

@@ -54,6 +54,7 @@ ROLES: dict[str, Role] = {
             "center:entity:read",
             "center:credit:manage",
             "province:deposit:manage",
+            "center:expert:manage",
         ),
         _role(
             "center_admin",
@@ -68,6 +69,8 @@ ROLES: dict[str, Role] = {
             "center:entity:read",
             "center:credit:manage",
             "center:deposit:reconcile",
+            "center:expert:manage",
+            "center:expert:draw",
         ),
         _role(
             "center_staff",
@@ -80,6 +83,8 @@ ROLES: dict[str, Role] = {
             "center:entity:read",
             "center:credit:manage",
             "center:deposit:reconcile",
+            "center:expert:manage",
+            "center:expert:draw",
         ),
         _role(
             "regulator",
@@ -89,6 +94,7 @@ ROLES: dict[str, Role] = {
             "supervision:audit:read",
             "supervision:center:read",
             "supervision:entity:read",
+            "supervision:draw:read",
         ),
         _role(
             "tenderee",
