@@ -67,6 +67,8 @@ def seed_demo(session: Session, *, actor: Actor, now: dt.datetime) -> dict[str, 
         added["accounts"] += 1
     added["entities"] = seed_demo_entities(session, actor=actor, now=now)
     added["ca_providers"] = seed_demo_ca_fees(session, actor=actor, now=now)
+    # Publication needs opening-key custodians (no section nobody can open), so the base demo has them.
+    added["custodians"] = seed_demo_custodians(session, actor=actor, now=now)
     return added
 
 
@@ -91,6 +93,8 @@ def seed_demo_business(session: Session, *, actor: Actor, now: dt.datetime, key,
             demand_rate_bp=35,
         )
         banks = 1
+    seed_demo_experts(session, actor=actor, now=now)
+    seed_demo_custodians(session, actor=actor, now=now, directory=data_dir / "custodians")
     return {"banks": banks, **seed_demo_projects(session, key=key, now=now)}
 
 
@@ -233,3 +237,152 @@ def _demo_leaf(folder: Path, username: str, org: str, ca_key, ca_cert, kind: str
     )
     (folder / f"{username}.p12").write_bytes(p12)
     return load_certificate(cert_path.read_bytes())
+
+
+# Opening-key custodians (开标密钥保管人), province-wide: (username, name, account kind, home, role, industry,
+# region, custodian kind, label). Their demo keys are derived from the username (like DEMO_PASSWORD: public,
+# for the demo only) so that tests and the demo opening can reproduce them; real custodians bring CA keys.
+DEMO_CUSTODIANS = [
+    (
+        "keeper.center",
+        "省交易中心密钥保管员",
+        "staff",
+        "GZ",
+        "center_staff",
+        None,
+        None,
+        "center",
+        "贵州省公共资源交易中心",
+    ),
+    (
+        "keeper.regulator",
+        "省发展改革委密钥保管员",
+        "regulator",
+        None,
+        "regulator",
+        "ndrc",
+        "520000",
+        "regulator",
+        "贵州省发展和改革委员会",
+    ),
+    ("keeper.notary", "贵阳市公证处密钥保管员", "staff", "GZ", None, None, None, "notary", "贵州省贵阳市公证处"),
+]
+DEMO_CUSTODIAN_CA = "ggzy 示范开标密钥保管人 CA（仅供试用）"
+
+
+def demo_custodian_key(name: str) -> ec.EllipticCurvePrivateKey:
+    """The demo key of a custodian (or of the demo custodian CA): derived from its name, never for production."""
+    import hashlib
+
+    n = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
+    scalar = int.from_bytes(hashlib.sha256(f"ggzy-demo-custodian/{name}".encode()).digest(), "big") % (n - 1) + 1
+    return ec.derive_private_key(scalar, ec.SECP256R1())
+
+
+def _custodian_ca(now: dt.datetime):
+    key = demo_custodian_key(DEMO_CUSTODIAN_CA)
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, DEMO_CUSTODIAN_CA)])
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=3650))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(_usage(cert_sign=True), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    return key, cert
+
+
+def _custodian_cert(username: str, label: str, ca_key, ca_cert, now: dt.datetime) -> x509.Certificate:
+    key = demo_custodian_key(username)
+    usage = x509.KeyUsage(True, False, False, False, True, False, False, False, False)  # signature, key agreement
+    return (
+        x509.CertificateBuilder()
+        .subject_name(
+            x509.Name(
+                [
+                    x509.NameAttribute(NameOID.ORGANIZATION_NAME, label),
+                    x509.NameAttribute(NameOID.COMMON_NAME, username),
+                ]
+            )
+        )
+        .issuer_name(ca_cert.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=5 * 365))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(usage, critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+
+
+def seed_demo_custodians(session: Session, *, actor: Actor, now: dt.datetime, directory: Path | None = None) -> int:
+    """Three province-wide custodians (center, regulator, notary) with bound demo certificates (keys to directory)."""
+    from ggzy.bidding import ceremony
+    from ggzy.bidding.models import Custodian
+    from ggzy.pki import service as pki
+    from ggzy.pki.certs import load_certificate
+    from ggzy.pki.validation import TrustedCA, TrustList
+
+    ca_key, ca_cert = _custodian_ca(now)
+    trust = TrustList(
+        [TrustedCA(load_certificate(ca_cert.public_bytes(serialization.Encoding.DER)))], require_revocation=False
+    )
+    added = 0
+    for username, name, kind, home, role, industry, region, custodian_kind, label in DEMO_CUSTODIANS:
+        account = session.execute(select(Account).where(Account.username == username)).scalar_one_or_none()
+        if account is None:
+            account = auth.create_account(
+                session,
+                actor=actor,
+                now=now,
+                username=username,
+                display_name=name,
+                kind=kind,
+                password=DEMO_PASSWORD,
+                home_center_code=home,
+            )
+            if role:
+                auth.grant_role(
+                    session,
+                    actor=actor,
+                    now=now,
+                    account=account,
+                    role=role,
+                    center_code=home if role.startswith("center") else None,
+                    industry=industry,
+                    region_code=region,
+                )
+        if directory is not None:
+            directory.mkdir(parents=True, exist_ok=True)
+            (directory / f"{username}.key.pem").write_bytes(_pem_key(demo_custodian_key(username)))
+        if ceremony.encryption_certificate(session, account.id, now) is None:
+            cert = _custodian_cert(username, label, ca_key, ca_cert, now)
+            leaf = load_certificate(cert.public_bytes(serialization.Encoding.DER))
+            pki.bind_certificate(session, actor=actor, now=now, account=account, certificate=leaf, trust=trust)
+        bound = ceremony.encryption_certificate(session, account.id, now)
+        if directory is not None and bound is not None:
+            (directory / f"{username}.cert.pem").write_bytes(
+                x509.load_der_x509_certificate(bound.certificate_der).public_bytes(serialization.Encoding.PEM)
+            )
+        appointed = session.execute(select(Custodian.id).where(Custodian.account_id == account.id)).first()
+        if appointed is None:
+            ceremony.appoint_custodian(
+                session, actor=actor, now=now, username=username, kind=custodian_kind, label=label
+            )
+            added += 1
+    return added
+
+
+def seed_demo_experts(session: Session, *, actor: Actor, now: dt.datetime) -> int:
+    """About 300 experts across the specialties and the city centers; ``expert.one`` is the first (idempotent)."""
+    from ggzy.evaluation.seed import seed_demo_experts as seed
+
+    return seed(session, actor=actor, now=now)

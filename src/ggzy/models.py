@@ -2,6 +2,7 @@
 
 from ggzy.audit.models import AuditCheckpoint, AuditEvent, AuditHead
 from ggzy.auth.models import Account, AuthSession, RoleGrant
+from ggzy.bidding.models import Bid, Custodian, CustodianShare, OpeningKey, Receipt, Upload
 from ggzy.centers.models import CalendarDay, Center, CenterMerger, Seat, Venue
 from ggzy.deposits.models import Bank, Guarantee, GuaranteeIssuer, Payment, Refund, SubAccount, TransferInstruction
 from ggzy.evaluation.models import (
@@ -32,6 +33,12 @@ from ggzy.registry.models import CreditRecord, Entity, EntityVersion, Qualificat
 metadata = Base.metadata
 
 __all__ = [
+    "Bid",
+    "Custodian",
+    "CustodianShare",
+    "OpeningKey",
+    "Receipt",
+    "Upload",
     "Bank",
     "Guarantee",
     "GuaranteeIssuer",

@@ -16,6 +16,8 @@ from ggzy.audit import pages as audit_pages
 from ggzy.audit import routes as audit_routes
 from ggzy.auth import pages as auth_pages
 from ggzy.auth import routes as auth_routes
+from ggzy.bidding import pages as bidding_pages
+from ggzy.bidding import routes as bidding_routes
 from ggzy.centers import pages as centers_pages
 from ggzy.centers import routes as centers_routes
 from ggzy.deposits import pages as deposits_pages
@@ -107,4 +109,6 @@ def create_app(platform: Platform, *, run_chronograph: bool | None = None) -> Fa
     app.include_router(pki_fee_pages.router)
     app.include_router(deposits_routes.router)
     app.include_router(deposits_pages.router)
+    app.include_router(bidding_routes.router)
+    app.include_router(bidding_pages.router)
     return app

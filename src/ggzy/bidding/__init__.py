@@ -1,0 +1,1 @@
+"""Sealed bid submission: opening keys (key ceremony), resumable uploads, receipts, replacement and withdrawal."""
