@@ -522,6 +522,26 @@ def users_bind_cert(username: str, certificate: Path = typer.Argument(..., help=
         typer.echo(f"已为 {username} 绑定证书 {binding.subject}（指纹 {binding.fingerprint}）")
 
 
+@app.command("verify-draw")
+def verify_draw(
+    section: str | None = typer.Argument(None, help="标段编号"),
+    all_: bool = typer.Option(False, "--all", help="校验全部抽取记录"),
+) -> None:
+    """从公开的种子与存储的专家库快照重放专家抽取，核对委员会；公开前仅校验种子承诺。"""
+    from ggzy.evaluation.verify import verify_section
+
+    if (section is None) == (not all_):
+        raise GgzyError("请给出一个标段编号，或使用 --all（二者择一）。", code="evaluation.verify_args")
+    platform = _platform()
+    with platform.db.snapshot_session() as s:
+        checks = verify_section(s, None if all_ else section)
+    if not checks:
+        raise GgzyError(f"没有找到{'任何' if all_ else f'标段 {section} 的'}专家抽取记录。", code="evaluation.no_draws")
+    for c in checks:
+        typer.echo(c.line(), err=not c.ok)
+    raise typer.Exit(0 if all(c.ok for c in checks) else 1)
+
+
 def main() -> None:
     """Entry point: every expected failure is one line on stderr and a non-zero exit, never a traceback."""
     from sqlalchemy.exc import OperationalError

@@ -630,3 +630,52 @@ def cancel(session: Session, *, actor: Actor, now: dt.datetime, scope: CenterSco
         payload={"reason": reason},
     )
     return draw
+
+
+# --- reading --------------------------------------------------------------------------------------------
+
+
+def proofs(session: Session, *, section_code: str, monitor: CenterScope | None) -> list[dict[str, Any]]:
+    """The draw proofs of a section as this viewer may see them."""
+    from ggzy.evaluation import visibility
+
+    s, _tp, _p = section_context(session, section_code)
+    out = []
+    for d in repository.draws_of(session, s.id):
+        members = repository.members_of(session, d.id)
+        names = (
+            repository.expert_names(session, [m.expert_id for m in members])
+            if d.status in (DrawStatus.REVEALED, DrawStatus.CANCELLED)
+            else {}
+        )
+        out.append(visibility.proof(d, s.code, members, names, monitor=bool(monitor and monitor.covers(d.center_id))))
+    return out
+
+
+def published_snapshot(session: Session, draw: Draw) -> dict[str, Any]:
+    if draw.status not in (DrawStatus.REVEALED, DrawStatus.CANCELLED) or draw.snapshot is None:
+        raise NotFound("专家库快照在抽取结果公开后提供。", code="evaluation.snapshot_not_public")
+    return json.loads(draw.snapshot)
+
+
+def invitations(session: Session, expert: Expert) -> list[dict[str, Any]]:
+    """The expert's own invitations (the only place a drawn expert learns of a draw before the reveal)."""
+    sections = {}
+    out = []
+    for m, d in repository.invitations_of(session, expert.id):
+        if d.section_id not in sections:
+            sections[d.section_id] = session.get_one(Section, d.section_id)
+        s = sections[d.section_id]
+        out.append(
+            {
+                "member_id": m.id,
+                "section": s.code,
+                "section_name": s.name,
+                "evaluation_date": d.evaluation_date.isoformat(),
+                "venue": m.center_code,
+                "specialty": m.specialty,
+                "status": m.status,
+                "open": d.status == DrawStatus.DRAWN and m.status != MemberStatus.REFUSED,
+            }
+        )
+    return out

@@ -22,6 +22,8 @@ from ggzy.centers import pages as centers_pages
 from ggzy.centers import routes as centers_routes
 from ggzy.deposits import pages as deposits_pages
 from ggzy.deposits import routes as deposits_routes
+from ggzy.evaluation import pages as evaluation_pages
+from ggzy.evaluation import routes as evaluation_routes
 from ggzy.kit.errors import GgzyError
 from ggzy.pki import fee_pages as pki_fee_pages
 from ggzy.pki import fee_routes as pki_fee_routes
@@ -109,6 +111,8 @@ def create_app(platform: Platform, *, run_chronograph: bool | None = None) -> Fa
     app.include_router(pki_fee_pages.router)
     app.include_router(deposits_routes.router)
     app.include_router(deposits_pages.router)
+    app.include_router(evaluation_routes.router)
+    app.include_router(evaluation_pages.router)
     app.include_router(bidding_routes.router)
     app.include_router(bidding_pages.router)
     return app
