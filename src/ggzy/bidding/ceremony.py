@@ -29,7 +29,7 @@ from ggzy.centers.models import Center
 from ggzy.kit.actor import Actor
 from ggzy.kit.errors import Conflict, NotFound, ValidationFailed
 from ggzy.kit.signing import PlatformKey
-from ggzy.pki.certs import certificate_from_der
+from ggzy.pki.certs import Certificate, certificate_from_der
 from ggzy.pki.models import CertificateBinding
 from ggzy.projects import service as projects
 from ggzy.projects.models import Section
@@ -165,6 +165,10 @@ def opening_certificate(
 
 def opening_key_of(session: Session, section_id: int) -> OpeningKey | None:
     return session.execute(select(OpeningKey).where(OpeningKey.section_id == section_id)).scalar_one_or_none()
+
+
+def certificate(row: OpeningKey) -> Certificate:
+    return certificate_from_der(row.certificate_der)
 
 
 def opening_certificate_pem(row: OpeningKey) -> str:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import hashlib
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,7 +22,7 @@ from ggzy.pki.cms import CmsVerdict, sign_detached, verify_detached
 from ggzy.pki.errors import MalformedKey
 from ggzy.pki.keys import PrivateKey, load_private_key
 from ggzy.pki.pem import is_pem
-from ggzy.pki.validation import TrustedCA, TrustList
+from ggzy.pki.validation import TrustedCA, TrustList, check_issued_by
 
 
 class ClientError(GgzyError):
@@ -181,6 +183,112 @@ class GgzyClient:
     def certificates(self) -> list[dict[str, Any]]:
         return self._call("GET", "/api/v1/me/certificates", auth=True)
 
+    # ------------------------------------------------------------------ sealed bids (加密投标)
+
+    def opening_certificate(self, section: str) -> Certificate:
+        """The section's opening-key certificate, checked to be issued by the platform for this section."""
+        pem = self._http.get(f"/api/v1/sections/{section}/opening-key.pem")
+        if pem.status_code != 200:
+            self._raise(pem)
+        cert = load_certificate(pem.content)
+        platform = load_certificate(self.platform_certificate_pem().encode())
+        if check_issued_by(cert, platform) != "ok" or section not in cert.subject_text:
+            raise ClientError(
+                f"标段 {section} 的开标密钥证书不是平台为该标段签发的，拒绝使用。", code="client.bad_opening_key"
+            )
+        return cert
+
+    def platform_certificate_pem(self) -> str:
+        response = self._http.get("/api/v1/audit/platform-certificate")
+        if response.status_code != 200:
+            self._raise(response)
+        return response.text
+
+    def build_bid(
+        self,
+        section: str,
+        form: dict[str, Any],
+        files: list[str | Path],
+        out: str | Path,
+        *,
+        algorithm: str = "aes-256-gcm",
+        opening_cert: Certificate | None = None,
+    ) -> dict[str, Any]:
+        """Signed bid package (zip: bid.json + files + manifest signature) encrypted to the bidder's own
+        certificate and the section's opening key; written to ``out`` without holding the files in memory."""
+        from ggzy.bidding.package import build_package
+        from ggzy.pki.envelope import encrypt
+
+        ident = self._identity()
+        opening = opening_cert or self.opening_certificate(section)
+        out_path = Path(out)
+        with tempfile.TemporaryFile() as plain:
+            build_package({**form, "section": form.get("section") or section}, files, self.sign, plain)
+            plain.seek(0)
+            with out_path.open("wb") as fh:
+                encrypt(plain, [ident.certificate, opening], algorithm=algorithm, out=fh)
+        return {"envelope": str(out_path), "sha256": file_sha256(out_path), "size": out_path.stat().st_size}
+
+    def submit_bid(self, section: str, envelope: str | Path, *, chunk_size: int = 8 << 20) -> dict[str, Any]:
+        """Resumable chunked upload of a ready envelope, then completion with a signature over its SHA-256."""
+        path = Path(envelope)
+        size, digest = path.stat().st_size, file_sha256(path)
+        started = self._call(
+            "POST", f"/api/v1/sections/{section}/uploads", auth=True, json={"size": size, "sha256": digest}
+        )
+        token = started["upload"]
+        self.resume_upload(section, token, path, chunk_size=chunk_size)
+        signature = base64.b64encode(self.sign(digest.encode())).decode()
+        return self._call(
+            "POST", f"/api/v1/sections/{section}/uploads/{token}/complete", auth=True, json={"signature": signature}
+        )
+
+    def resume_upload(self, section: str, token: str, path: Path, *, chunk_size: int = 8 << 20) -> int:
+        """Send what the platform has not received yet, chunk by chunk (asks first where to resume)."""
+        size = path.stat().st_size
+        got = self._call("GET", f"/api/v1/sections/{section}/uploads/{token}", auth=True)["received"]
+        with path.open("rb") as fh:
+            fh.seek(got)
+            while got < size:
+                chunk = fh.read(chunk_size)
+                end = got + len(chunk) - 1
+                done = self._call(
+                    "PUT",
+                    f"/api/v1/sections/{section}/uploads/{token}",
+                    auth=True,
+                    content=chunk,
+                    headers={"content-range": f"bytes {got}-{end}/{size}", "content-type": "application/octet-stream"},
+                )
+                got = done["received"]
+        return got
+
+    def withdraw_bid(self, section: str, number: str) -> dict[str, Any]:
+        return self._call("POST", f"/api/v1/sections/{section}/bids/{number}/withdraw", auth=True)
+
+    def my_bids(self, section: str) -> list[dict[str, Any]]:
+        return self._call("GET", f"/api/v1/sections/{section}/bids/mine", auth=True)
+
+    def verify_receipt(self, receipt: dict[str, Any], *, now: dt.datetime | None = None) -> CmsVerdict:
+        """Check the platform's CMS signature on a receipt, trusting only the platform certificate."""
+        platform = load_certificate(self.platform_certificate_pem().encode())
+        trust = TrustList([TrustedCA(platform)], require_revocation=False)
+        return verify_detached(
+            base64.b64decode(receipt["signature"]),
+            receipt["content"].encode(),
+            trust=trust,
+            now=now or dt.datetime.now(dt.UTC),
+        )
+
+    def _raise(self, response: httpx.Response) -> None:
+        try:
+            body = response.json()
+        except ValueError:
+            body = {}
+        raise ClientError(
+            body.get("message") or f"平台返回 HTTP {response.status_code}",
+            code=body.get("code") or f"http.{response.status_code}",
+        )
+
     def logout(self) -> None:
         self._call("DELETE", "/api/v1/auth/tokens/current", auth=True)
         self.token = None
@@ -194,6 +302,14 @@ def verify_file(
     """Check a detached CMS signature offline against CA certificates (and CRLs) the user trusts."""
     trust = TrustList([TrustedCA(load_certificate(c)) for c in cas], crls=crls, require_revocation=bool(crls))
     return verify_detached(signature, content, trust=trust, now=now)
+
+
+def file_sha256(path: str | Path) -> str:
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as fh:
+        while block := fh.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def _pem(cert: Certificate) -> str:

@@ -106,6 +106,63 @@ def verify(
     raise typer.Exit(0 if result.valid else 1)
 
 
+bid_app = typer.Typer(help="加密投标：制作数字信封、递交（可续传）、撤回", no_args_is_help=True)
+app.add_typer(bid_app, name="bid")
+SECTION = typer.Option(..., "--section", help="标段编号")
+
+
+@bid_app.command("build")
+def bid_build(
+    section: str = SECTION,
+    form: Path = typer.Option(..., "--form", help="投标函结构化数据 bid.json（报价 price_fen、工期 duration_days 等）"),
+    files: list[Path] = typer.Option([], "--files", help="投标文件（可多次给出）"),
+    out: Path = typer.Option(..., "--out", help="输出的加密信封（CMS，DER），如 bid.p7m"),
+    algorithm: str = typer.Option("aes-256-gcm", "--algorithm", help="内容加密算法：aes-256-gcm 或 sm4-gcm 等"),
+    key: Path = KEY,
+    cert: Path | None = CERT,
+    password: str | None = PASSWORD,
+) -> None:
+    """签名投标包（bid.json + 文件 + CMS 签名），加密给本人证书和本标段开标密钥证书。"""
+    import json
+
+    with _client() as client:
+        client.load_identity(key, cert, password)
+        made = client.build_bid(section, json.loads(form.read_text(encoding="utf-8")), files, out, algorithm=algorithm)
+    typer.echo(f"已生成加密投标文件：{made['envelope']}（{made['size']} 字节，SHA-256 {made['sha256']}）")
+
+
+@bid_app.command("submit")
+def bid_submit(
+    section: str = SECTION,
+    envelope: Path = typer.Option(..., "--envelope", help="加密信封文件（ggzy-client 或 openssl cms -encrypt 生成）"),
+    key: Path = KEY,
+    cert: Path | None = CERT,
+    password: str | None = PASSWORD,
+) -> None:
+    """分片上传（中断后重新运行即从头声明新上传；同一上传可续传）并完成递交，打印并核验平台回执。"""
+    import json
+
+    with _client() as client:
+        client.load_identity(key, cert, password)
+        bid = client.submit_bid(section, envelope)
+        receipt = bid["receipts"][-1]
+        verdict = client.verify_receipt(receipt)
+    typer.echo(json.dumps(receipt["receipt"], ensure_ascii=False, indent=2))
+    typer.echo(f"回执 {receipt['number']}：平台签名{'有效' if verdict.valid else '无效：' + verdict.message}")
+    raise typer.Exit(0 if verdict.valid else 1)
+
+
+@bid_app.command("withdraw")
+def bid_withdraw(
+    section: str = SECTION, number: str = typer.Option(..., "--bid", help="投标编号（回执上的 bid）")
+) -> None:
+    """截止前撤回投标文件（保留记录，出具撤回回执）。"""
+    with _client() as client:
+        receipt = client.withdraw_bid(section, number)
+        verdict = client.verify_receipt(receipt)
+    typer.echo(f"已撤回 {number}，回执 {receipt['number']}（平台签名{'有效' if verdict.valid else '无效'}）")
+
+
 def main() -> None:
     """Entry point: failures are one line on stderr (exit 1 for a refusal by the server, 2 for bad input)."""
     try:
