@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from ggzy.evaluation import repository, service, verify
 from ggzy.evaluation import draw as algo
+from ggzy.evaluation import repository, service, verify
 
 from .conftest import EVAL_DAY, STAFF, order
 

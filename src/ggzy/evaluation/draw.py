@@ -266,10 +266,30 @@ def build_snapshot(req: DrawRequest, candidates: Iterable[Candidate], facts: Fac
         for i, r in enumerate(req.requirements)
         if len(eligible[i]) < r.count
     ]
+    if not shortfalls:
+        shortfalls += _overlap_shortfalls(req, eligible)
     needed = sum(r.count for r in req.requirements)
     if not shortfalls and sum(capacity.values()) < needed:
         shortfalls.append(Shortfall("seats", sum(capacity.values()), needed, {}))
     return snapshot, shortfalls
+
+
+def _overlap_shortfalls(req: DrawRequest, eligible: list[list[list]]) -> list[Shortfall]:
+    """Hall's condition: every set of requirements needs at least as many distinct experts as it asks for
+    (one expert holding two required specialties sits once)."""
+    out = []
+    k = len(req.requirements)
+    for mask in range(1, 1 << k):
+        chosen = [i for i in range(k) if mask >> i & 1]
+        if len(chosen) < 2:
+            continue
+        distinct = len({e[0] for i in chosen for e in eligible[i]})
+        needed = sum(req.requirements[i].count for i in chosen)
+        if distinct < needed:
+            codes = "+".join(req.requirements[i].specialty for i in chosen)
+            out.append(Shortfall(f"specialty:{codes}", distinct, needed, {}))
+            break
+    return out
 
 
 def snapshot_hash(snapshot: Mapping[str, Any]) -> str:
