@@ -517,7 +517,7 @@ def withdraw(
     section = open_section(session, section_code)
     bid = session.execute(select(Bid).where(Bid.number == number)).scalar_one_or_none()
     if bid is None or bid.entity_id != entity_id or bid.section_id != section.id:
-        raise NotFound(f"投标 {number} 不存在或不属于您的单位。", code="bidding.bid_not_found")
+        raise NotFound("投标不存在或不属于您的单位。", code="bidding.bid_not_found")
     decision = BID.decide(bid, BidStatus(bid.status), "withdraw", {"now": now, "deadline": section.bid_deadline})
     bid.status, bid.withdrawn_at = decision.target.value, now
     receipt = _receipt(session, key=key, bid=bid, section=section, action="withdrawn", now=now, previous=None)
@@ -554,7 +554,7 @@ def own_receipt(session: Session, *, entity_id: int, number: str) -> Receipt:
     receipt = session.execute(select(Receipt).where(Receipt.number == number)).scalar_one_or_none()
     bid = session.get(Bid, receipt.bid_id) if receipt is not None else None
     if receipt is None or bid is None or bid.entity_id != entity_id:
-        raise NotFound(f"回执 {number} 不存在或不属于您的单位。", code="bidding.receipt_not_found")
+        raise NotFound("回执不存在或不属于您的单位。", code="bidding.receipt_not_found")
     return receipt
 
 
