@@ -27,6 +27,8 @@ trust_app = typer.Typer(help="全省 CA 信任列表（一证通）", no_args_is
 pki_app = typer.Typer(help="证书与签名校验", no_args_is_help=True)
 app.add_typer(trust_app, name="trust")
 app.add_typer(pki_app, name="pki")
+archive_app = typer.Typer(help="项目电子档案：导出签名档案包、离线核验", no_args_is_help=True)
+app.add_typer(archive_app, name="archive")
 
 
 def _platform(*, ready: bool = True):
@@ -540,6 +542,50 @@ def verify_draw(
     for c in checks:
         typer.echo(c.line(), err=not c.ok)
     raise typer.Exit(0 if all(c.ok for c in checks) else 1)
+
+
+@archive_app.command("export")
+def archive_export(
+    section: str = typer.Argument(..., help="标段（包）编号"),
+    out: Path = typer.Option(..., "--out", help="输出的 zip 文件"),
+) -> None:
+    """导出标段的完整电子档案（清单由平台签名，可离线核验）。"""
+    from ggzy.award import archive
+    from ggzy.kit.blobs import BlobStore
+
+    platform = _platform()
+    with platform.db.session() as s:
+        data = archive.export(
+            s,
+            section_code=section,
+            key=platform.key,
+            now=platform.clock.now(),
+            blobs=BlobStore(platform.settings.blob_dir),
+        )
+    out.write_bytes(data)
+    typer.echo(f"已导出 {out}（{len(data)} 字节）")
+
+
+@archive_app.command("verify")
+def archive_verify(
+    file: Path = typer.Argument(..., help="档案 zip 文件"),
+    cert: Path | None = typer.Option(None, "--cert", help="平台签名证书（PEM）；省略则用档案内所附证书"),
+) -> None:
+    """离线核验档案：清单签名与每个文件的 SHA-256。通过退出码 0，否则 1。"""
+    from cryptography import x509
+
+    from ggzy.award import archive
+    from ggzy.kit.clock import Clock
+
+    trusted = x509.load_pem_x509_certificate(_read(cert, "证书")) if cert else None
+    report = archive.verify(_read(file, "档案", limit=None), cert=trusted, now=Clock().now())
+    for problem in report.problems:
+        typer.echo(f"不符：{problem}", err=True)
+    if report.ok:
+        typer.echo(f"档案完好：{report.checked} 个文件与签名清单一致；签名者 {report.signer}")
+        if cert is None:
+            typer.echo("注意：使用的是档案内所附平台证书，请与平台公布的证书指纹核对，或以 --cert 指定。")
+    raise typer.Exit(0 if report.ok else 1)
 
 
 def main() -> None:

@@ -2,6 +2,7 @@
 
 from ggzy.audit.models import AuditCheckpoint, AuditEvent, AuditHead
 from ggzy.auth.models import Account, AuthSession, RoleGrant
+from ggzy.award.models import AwardCandidate, AwardContract, AwardNotice, AwardObjection, AwardResult, ExpertFee
 from ggzy.bidding.models import Bid, Custodian, CustodianShare, OpeningKey, Receipt, Upload
 from ggzy.centers.models import CalendarDay, Center, CenterMerger, Seat, Venue
 from ggzy.deposits.models import Bank, Guarantee, GuaranteeIssuer, Payment, Refund, SubAccount, TransferInstruction
@@ -33,6 +34,12 @@ from ggzy.registry.models import CreditRecord, Entity, EntityVersion, Qualificat
 metadata = Base.metadata
 
 __all__ = [
+    "AwardCandidate",
+    "AwardContract",
+    "AwardNotice",
+    "AwardObjection",
+    "AwardResult",
+    "ExpertFee",
     "Bid",
     "Custodian",
     "CustodianShare",

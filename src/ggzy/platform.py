@@ -7,6 +7,7 @@ from functools import cached_property
 
 from ggzy.audit.service import AuditConfig
 from ggzy.audit.tasks import checkpoint_job
+from ggzy.award import service as award
 from ggzy.bidding.tasks import expired_uploads_job
 from ggzy.centers import service as centers
 from ggzy.deposits import service as deposits
@@ -42,6 +43,7 @@ class Platform:
             crl_refresh_job(),
             Job("projects.section_deadline", projects.due_sections, projects.close_section),
             Job("deposits.refunds", deposits.due_refunds, deposits.execute_refund),
+            Job("award.deadlines", award.due_results, award.check_deadlines),
             expired_uploads_job(self.settings.data_dir / "uploads"),
             checkpoint_job(
                 self.key, dt.timedelta(minutes=self.settings.checkpoint_minutes), self.published_checkpoint_path

@@ -71,6 +71,7 @@ ROLES: dict[str, Role] = {
             "center:deposit:reconcile",
             "center:expert:manage",
             "center:expert:draw",
+            "center:archive:export",
         ),
         _role(
             "center_staff",
@@ -85,6 +86,7 @@ ROLES: dict[str, Role] = {
             "center:deposit:reconcile",
             "center:expert:manage",
             "center:expert:draw",
+            "center:archive:export",
         ),
         _role(
             "regulator",
@@ -95,6 +97,7 @@ ROLES: dict[str, Role] = {
             "supervision:center:read",
             "supervision:entity:read",
             "supervision:draw:read",
+            "supervision:archive:export",
         ),
         _role(
             "tenderee",

@@ -16,6 +16,8 @@ from ggzy.audit import pages as audit_pages
 from ggzy.audit import routes as audit_routes
 from ggzy.auth import pages as auth_pages
 from ggzy.auth import routes as auth_routes
+from ggzy.award import pages as award_pages
+from ggzy.award import routes as award_routes
 from ggzy.bidding import pages as bidding_pages
 from ggzy.bidding import routes as bidding_routes
 from ggzy.centers import pages as centers_pages
@@ -115,4 +117,6 @@ def create_app(platform: Platform, *, run_chronograph: bool | None = None) -> Fa
     app.include_router(evaluation_pages.router)
     app.include_router(bidding_routes.router)
     app.include_router(bidding_pages.router)
+    app.include_router(award_routes.router)
+    app.include_router(award_pages.router)
     return app

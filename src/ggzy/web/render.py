@@ -18,6 +18,7 @@ TEMPLATES.env.filters["shanghai"] = lambda d: to_shanghai(d).strftime("%Y-%m-%d 
 NAV = [
     ("/", "首页"),
     ("/announcements", "交易信息"),
+    ("/awards", "中标公示"),
     ("/centers", "交易中心"),
     ("/entities", "市场主体"),
     ("/ca", "CA证书服务"),

@@ -1,0 +1,1 @@
+"""Award (定标): candidate publicity, objections, award decision and notices, contract record, archive."""
