@@ -544,6 +544,32 @@ def verify_draw(
     raise typer.Exit(0 if all(c.ok for c in checks) else 1)
 
 
+@app.command("verify-opening")
+def verify_opening(
+    section: str | None = typer.Argument(None, help="标段编号"),
+    all_: bool = typer.Option(False, "--all", help="校验全部已开标的标段"),
+) -> None:
+    """核验开标：回执签名、存储密文摘要、信封接收者、份额承诺、明文摘要（按 opening/verify.py 所列）。"""
+    from ggzy.kit.blobs import BlobStore
+    from ggzy.opening import repository as opening_repo
+    from ggzy.opening.verify import verify_section as verify_opening_section
+
+    if (section is None) == (not all_):
+        raise GgzyError("请给出一个标段编号，或使用 --all（二者择一）。", code="opening.verify_args")
+    platform = _platform()
+    blobs, ok = BlobStore(platform.settings.blob_dir), True
+    with platform.db.snapshot_session() as s:
+        codes = opening_repo.all_opened_sections(s) if all_ else [section]
+        for code in codes:
+            report = verify_opening_section(s, code, blobs=blobs, key=platform.key, now=platform.clock.now())
+            ok = ok and report.ok
+            verdict = "通过" if report.ok else "不通过"
+            typer.echo(f"{code}：{verdict}（{report.checked} 项检查）", err=not report.ok)
+            for problem in report.problems:
+                typer.echo(f"  - {problem}", err=True)
+    raise typer.Exit(0 if ok else 1)
+
+
 @archive_app.command("export")
 def archive_export(
     section: str = typer.Argument(..., help="标段（包）编号"),

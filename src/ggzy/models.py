@@ -17,6 +17,15 @@ from ggzy.evaluation.models import (
     SeatBooking,
 )
 from ggzy.kit.db import Base
+from ggzy.opening.models import (
+    ForensicFinding,
+    KeySubmission,
+    Objection,
+    Opening,
+    OpeningBid,
+    RollCall,
+    ShareSubmission,
+)
 from ggzy.pki.fee_models import CaFeeItem, CaFeePayment, CaFeeSchedule, CaProvider
 from ggzy.pki.models import CertificateBinding, TrustedCa, TrustState, UsedChallenge
 from ggzy.projects.models import (
@@ -92,5 +101,12 @@ __all__ = [
     "ExpertSpecialty",
     "ExpertUnavailability",
     "SeatBooking",
+    "ForensicFinding",
+    "KeySubmission",
+    "Objection",
+    "Opening",
+    "OpeningBid",
+    "RollCall",
+    "ShareSubmission",
     "metadata",
 ]

@@ -17,6 +17,8 @@ from ggzy.kit.clock import Clock
 from ggzy.kit.db import Database
 from ggzy.kit.settings import Settings, ensure_dirs
 from ggzy.kit.signing import PlatformKey, load_or_create_platform_key
+from ggzy.opening import live as opening_live
+from ggzy.opening import tasks as opening_tasks
 from ggzy.pki.tasks import crl_refresh_job
 from ggzy.projects import service as projects
 
@@ -32,6 +34,7 @@ class Platform:
         self.audit = AuditConfig(settings.audit_hash, settings.checkpoint_every, self.key)
         self.db = db or Database(settings.database_url)
         self.db.info["audit"] = self.audit
+        self.db.info[opening_live.BROKER_KEY] = opening_live.broker_for(settings.redis_url)
 
     @property
     def published_checkpoint_path(self):
@@ -44,6 +47,7 @@ class Platform:
             Job("projects.section_deadline", projects.due_sections, projects.close_section),
             Job("deposits.refunds", deposits.due_refunds, deposits.execute_refund),
             Job("award.deadlines", award.due_results, award.check_deadlines),
+            *opening_tasks.jobs(self.settings, self.key),
             expired_uploads_job(self.settings.data_dir / "uploads"),
             checkpoint_job(
                 self.key, dt.timedelta(minutes=self.settings.checkpoint_minutes), self.published_checkpoint_path

@@ -71,6 +71,7 @@ ROLES: dict[str, Role] = {
             "center:deposit:reconcile",
             "center:expert:manage",
             "center:expert:draw",
+            "center:opening:witness",
             "center:archive:export",
         ),
         _role(
@@ -97,6 +98,7 @@ ROLES: dict[str, Role] = {
             "supervision:center:read",
             "supervision:entity:read",
             "supervision:draw:read",
+            "supervision:opening:read",
             "supervision:archive:export",
         ),
         _role(

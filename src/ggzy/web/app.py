@@ -27,6 +27,8 @@ from ggzy.deposits import routes as deposits_routes
 from ggzy.evaluation import pages as evaluation_pages
 from ggzy.evaluation import routes as evaluation_routes
 from ggzy.kit.errors import GgzyError
+from ggzy.opening import pages as opening_pages
+from ggzy.opening import routes as opening_routes
 from ggzy.pki import fee_pages as pki_fee_pages
 from ggzy.pki import fee_routes as pki_fee_routes
 from ggzy.pki import pages as pki_pages
@@ -117,6 +119,8 @@ def create_app(platform: Platform, *, run_chronograph: bool | None = None) -> Fa
     app.include_router(evaluation_pages.router)
     app.include_router(bidding_routes.router)
     app.include_router(bidding_pages.router)
+    app.include_router(opening_routes.router)
+    app.include_router(opening_pages.router)
     app.include_router(award_routes.router)
     app.include_router(award_pages.router)
     return app
