@@ -220,13 +220,10 @@ def reported(session, tender) -> Tender:
 
 @pytest.fixture
 def headers(client):
-    cache: dict[str, dict[str, str]] = {}
-
+    # A fresh token each time: tests move the clock past a token's lifetime.
     def get(username: str) -> dict[str, str]:
-        if username not in cache:
-            r = client.post("/api/v1/auth/tokens", json={"username": username, "password": DEMO_PASSWORD})
-            assert r.status_code == 201, r.text
-            cache[username] = {"authorization": f"Bearer {r.json()['token']}"}
-        return cache[username]
+        r = client.post("/api/v1/auth/tokens", json={"username": username, "password": DEMO_PASSWORD})
+        assert r.status_code == 201, r.text
+        return {"authorization": f"Bearer {r.json()['token']}"}
 
     return get

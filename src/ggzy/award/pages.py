@@ -7,10 +7,10 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
-from ggzy.authz.scope import acting_entity, has
+from ggzy.authz.scope import acting_entity
 from ggzy.award import repository, service, visibility
+from ggzy.award.policies import entity_holding
 from ggzy.award.workflow import STATUS_LABELS, AwardStatus
-from ggzy.centers import service as centers
 from ggzy.evaluation import tariff
 from ggzy.kit.errors import GgzyError, NotFound
 from ggzy.projects.service import may_manage
@@ -31,10 +31,11 @@ def awards_page(request: Request, session: Session = Depends(db_session), v: Vie
 
 
 def _roles(session: Session, v: Viewer, x: service.Loaded) -> tuple[bool, bool]:
-    e, nodes = v.principal.entity_id, centers.nodes(session)
-    manager = e is not None and has(v.principal, MANAGE, nodes) and may_manage(x.project, e)
-    bidder = e is not None and has(v.principal, BIDDER, nodes) and e in service.bidder_ids(x.result)
-    return manager, bidder
+    manager, bidder = entity_holding(v.principal, MANAGE), entity_holding(v.principal, BIDDER)
+    return (
+        manager is not None and may_manage(x.project, manager),
+        bidder is not None and bidder in service.bidder_ids(x.result),
+    )
 
 
 def _section_page(request: Request, session: Session, v: Viewer, code: str, error: str | None = None, status=200):

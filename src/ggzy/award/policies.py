@@ -19,9 +19,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from ggzy.authz.scope import Principal, acting_entity
 from ggzy.centers.calendar import PeriodRule
 from ggzy.evaluation.scoring import MAX_CANDIDATES, MAX_CANDIDATES_SOURCE
-from ggzy.kit.errors import NotFound, ValidationFailed
+from ggzy.kit.errors import Forbidden, NotFound, ValidationFailed
 
 
 @dataclass(frozen=True)
@@ -163,3 +164,11 @@ def check_winner(
                 detail={"passed_over_rank": c.rank, "allowed_reasons": list(FALLBACK_REASONS)},
             )
     return chosen
+
+
+def entity_holding(principal: Principal, permission: str) -> int | None:
+    """The market entity ``principal`` acts for with an entity-scope ``permission``, or None."""
+    try:
+        return acting_entity(principal, permission)
+    except Forbidden:
+        return None

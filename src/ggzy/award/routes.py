@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from ggzy.authz.scope import acting_entity, has
 from ggzy.award import archive, repository, service, visibility
+from ggzy.award.policies import entity_holding
 from ggzy.award.schemas import ContractCreate, Decision, ObjectionCreate, ObjectionReply, PublicityCreate
 from ggzy.centers import service as centers
 from ggzy.evaluation import tariff
@@ -68,12 +69,11 @@ def object_(
 @router.get("/sections/{code}/award/objections", summary="异议：招标人看全部，投标人看本单位提出的")
 def objections(code: str, session: Session = Depends(db_session), v: Viewer = Depends(signed_in)):
     x = service.load(session, code)
-    entity = v.principal.entity_id
-    if has(v.principal, MANAGE, centers.nodes(session)) and entity is not None and may_manage(x.project, entity):
+    manager, bidder = entity_holding(v.principal, MANAGE), entity_holding(v.principal, BIDDER)
+    if manager is not None and may_manage(x.project, manager):
         rows, show = repository.objections(session, x.result.id), True
-    elif entity is not None and entity in service.bidder_ids(x.result):
-        acting_entity(v.principal, BIDDER)
-        rows, show = repository.objections(session, x.result.id, entity), False
+    elif bidder is not None and bidder in service.bidder_ids(x.result):
+        rows, show = repository.objections(session, x.result.id, bidder), False
     else:
         raise Forbidden("只有本项目招标人和提出异议的投标人可以查看异议。", code="award.objections_forbidden")
     return {"items": [visibility.objection_view(session, o, show_objector=show) for o in rows]}
@@ -150,18 +150,17 @@ def notice_pdf(code: str, number: str, session: Session = Depends(db_session), v
 
 
 def _is_manager(session: Session, v: Viewer, x: service.Loaded) -> bool:
-    e = v.principal.entity_id
-    return e is not None and has(v.principal, MANAGE, centers.nodes(session)) and may_manage(x.project, e)
+    e = entity_holding(v.principal, MANAGE)
+    return e is not None and may_manage(x.project, e)
 
 
 def _is_party(session: Session, v: Viewer, x: service.Loaded) -> bool:
-    e = v.principal.entity_id
+    e = entity_holding(v.principal, BIDDER)
     return _is_manager(session, v, x) or (e is not None and e in service.bidder_ids(x.result))
 
 
 def _may_read_notice(session: Session, v: Viewer, x: service.Loaded, addressee: int) -> bool:
-    e = v.principal.entity_id
-    return _is_manager(session, v, x) or (e == addressee and has(v.principal, BIDDER, centers.nodes(session)))
+    return _is_manager(session, v, x) or entity_holding(v.principal, BIDDER) == addressee
 
 
 @router.post("/sections/{code}/award/contract", status_code=201, summary="招标人备案合同（中标通知书发出后30日内）")
@@ -203,7 +202,7 @@ def export_archive(code: str, request: Request, session: Session = Depends(db_se
     )
 
 
-@router.get("/experts/fees", summary="评标专家劳务报酬标准（公开）")
+@router.get("/expert-fees", summary="评标专家劳务报酬标准（公开）")
 def fees(request: Request, v: Viewer = Depends(viewer)):
     on = platform_of(request).clock.now().date()
     return {
