@@ -327,8 +327,8 @@ def seed_demo_custodians(session: Session, *, actor: Actor, now: dt.datetime, di
     """Three province-wide custodians (center, regulator, notary) with bound demo certificates (keys to directory)."""
     from ggzy.bidding import ceremony
     from ggzy.bidding.models import Custodian
-    from ggzy.pki import service as pki
     from ggzy.pki.certs import load_certificate
+    from ggzy.pki.models import CertificateBinding
     from ggzy.pki.validation import TrustedCA, TrustList
 
     ca_key, ca_cert = _custodian_ca(now)
@@ -366,7 +366,25 @@ def seed_demo_custodians(session: Session, *, actor: Actor, now: dt.datetime, di
         if ceremony.encryption_certificate(session, account.id, now) is None:
             cert = _custodian_cert(username, label, ca_key, ca_cert, now)
             leaf = load_certificate(cert.public_bytes(serialization.Encoding.DER))
-            pki.bind_certificate(session, actor=actor, now=now, account=account, certificate=leaf, trust=trust)
+            if not trust.validate(leaf, now=now).valid:
+                raise RuntimeError(f"demo custodian certificate of {username} does not validate")
+            # Bound directly (recorded by the appointment event below): demo custodian certificates come from a
+            # demo CA that is deliberately not on the province's trust list.
+            session.add(
+                CertificateBinding(
+                    account_id=account.id,
+                    fingerprint=leaf.fingerprint,
+                    certificate_der=leaf.der,
+                    subject=leaf.subject_text,
+                    issuer=leaf.issuer.rfc4514_string(),
+                    serial=f"{leaf.serial_number:X}",
+                    algorithm=str(leaf.algorithm),
+                    not_after=leaf.not_after,
+                    bound_at=now,
+                    bound_by=actor.name,
+                )
+            )
+            session.flush()
         bound = ceremony.encryption_certificate(session, account.id, now)
         if directory is not None and bound is not None:
             (directory / f"{username}.cert.pem").write_bytes(

@@ -80,7 +80,8 @@ def appoint_custodian(
     account = session.execute(select(Account).where(Account.username == username)).scalar_one_or_none()
     if account is None:
         raise NotFound(f"账户 {username} 不存在。", code="auth.not_found")
-    if encryption_certificate(session, account.id, now) is None:
+    binding = encryption_certificate(session, account.id, now)
+    if binding is None:
         raise ValidationFailed(
             f"账户 {username} 没有可用于加密的有效证书"
             "（须绑定 RSA 或 ECDSA P-256 证书，密钥用途含密钥协商或密钥加密）。",
@@ -104,7 +105,7 @@ def appoint_custodian(
         now=now,
         subject_id=username,
         center_id=center_id,
-        payload={"kind": kind, "label": custodian.label},
+        payload={"kind": kind, "label": custodian.label, "certificate": binding.fingerprint},
     )
     return custodian
 
