@@ -141,8 +141,10 @@ def make_bidder(session, clock, certs: Path, username: str, org: str) -> None:
     )
 
 
-@pytest.fixture
-def certs(session, clock, tmp_path) -> Path:
+START = dt.datetime(2026, 11, 2, 1, 30, tzinfo=dt.UTC)
+
+
+def certs_for(session, clock, tmp_path: Path) -> Path:
     directory = tmp_path / "certs"
     seed_demo_certificates(session, actor=SYSTEM, now=clock.now(), directory=directory)
     make_bidder(session, clock, directory, "bidder.three", "贵州第三示例建设有限公司")
@@ -150,9 +152,18 @@ def certs(session, clock, tmp_path) -> Path:
     return directory
 
 
+def publish_on(session, clock, platform):
+    return publish_section(session, clock, platform, name="开标示例工程")
+
+
+@pytest.fixture
+def certs(session, clock, tmp_path) -> Path:
+    return certs_for(session, clock, tmp_path)
+
+
 @pytest.fixture
 def hall(session, clock, platform, certs) -> Hall:
-    s = publish_section(session, clock, platform, name="开标示例工程")
+    s = publish_on(session, clock, platform)
     h = Hall(s.code, s.id)
     for name in FORMS:
         key, cert = key_and_cert(certs, name)
@@ -165,9 +176,8 @@ def headers(client, username: str) -> dict[str, str]:
 
 
 def client_for(client, username: str) -> GgzyClient:
-    return GgzyClient(
-        "http://testserver", transport=client._transport, token=token(client, username)["authorization"][7:]
-    )
+    base = str(getattr(client, "base_url", "http://testserver")).rstrip("/")
+    return GgzyClient(base, transport=client._transport, token=token(client, username)["authorization"][7:])
 
 
 def bid_with_client(client, hall: Hall, username: str, tmp_path: Path, files: dict[str, bytes] | None = None) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from typing import Any
 
@@ -25,6 +26,7 @@ from ggzy.web.context import Viewer, csrf_checked, db_session, platform_of, view
 
 router = APIRouter(prefix="/api/v1/sections/{code}/opening", tags=["开标"])
 KEEPALIVE_SECONDS = 15.0
+DEBOUNCE_SECONDS = 0.2
 
 
 def env_of(request: Request) -> service.Env:
@@ -48,15 +50,7 @@ def audience(session: Session, v: Viewer, code: str) -> Audience:
     ):
         return Audience("host", custodian=custodian)
     entity = v.principal.entity_id
-    if (
-        entity is not None
-        and has(v.principal, "entity:project:manage", nodes)
-        and entity
-        in (
-            project.tenderee_id,
-            project.agency_id,
-        )
-    ):
+    if _holds(v, "entity:project:manage") and entity in (project.tenderee_id, project.agency_id):
         return Audience("host", entity, custodian)
     opening = repo.opening_of(session, section.id)
     if (
@@ -66,6 +60,14 @@ def audience(session: Session, v: Viewer, code: str) -> Audience:
     ):
         return Audience("bidder", entity, custodian)
     return Audience("public", custodian=custodian)
+
+
+def _holds(v: Viewer, permission: str) -> bool:
+    try:
+        acting_entity(v.principal, permission)
+    except Forbidden:
+        return False
+    return True
 
 
 def view_of(session: Session, v: Viewer, code: str) -> dict[str, Any]:
@@ -105,6 +107,10 @@ async def events(code: str, request: Request, limit: int | None = None, v: Viewe
                 message = await sub.next(KEEPALIVE_SECONDS)
                 if message is None:
                     yield ": keepalive\n\n"
+                else:  # coalesce a burst of changes (a decryption writes several) into one re-read
+                    await asyncio.sleep(DEBOUNCE_SECONDS)
+                    while not sub.queue.empty():
+                        sub.queue.get_nowait()
                 view = await run_in_threadpool(current)
 
     headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
