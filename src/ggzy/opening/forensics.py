@@ -281,7 +281,11 @@ def pdf_metadata(data: bytes) -> dict[str, str]:
             value = _pdf_string(m.group(1))
             if value:
                 out[name] = value
-    xmp = window.decode("utf-8", "replace")
+    start = window.find(b"<x:xmpmeta")
+    if start < 0:
+        return out
+    end = window.find(b"</x:xmpmeta>", start)
+    xmp = window[start : end if end > 0 else start + MAX_META_BYTES].decode("utf-8", "replace")
     for name, tag in _XMP_FIELDS.items():
         if name not in out:
             value = _xml_text(xmp, tag)
