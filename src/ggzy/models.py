@@ -16,6 +16,14 @@ from ggzy.evaluation.models import (
     ExpertUnavailability,
     SeatBooking,
 )
+from ggzy.evaluation.session_models import (
+    Clarification,
+    EvaluationSeat,
+    EvaluationSession,
+    ExpertFeePayment,
+    QualificationVerdict,
+    ScoreSheetRow,
+)
 from ggzy.kit.db import Base
 from ggzy.opening.models import (
     ForensicFinding,
@@ -101,6 +109,12 @@ __all__ = [
     "ExpertSpecialty",
     "ExpertUnavailability",
     "SeatBooking",
+    "Clarification",
+    "EvaluationSeat",
+    "EvaluationSession",
+    "ExpertFeePayment",
+    "QualificationVerdict",
+    "ScoreSheetRow",
     "ForensicFinding",
     "KeySubmission",
     "Objection",
