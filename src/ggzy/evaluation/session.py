@@ -460,7 +460,7 @@ def room(session: Session, *, section_code: str, expert: Expert) -> dict[str, An
         verdicts=mine,
         sheets=sheets,
         qualified=_qualified(session, ev) if ev.status not in ("declaring", "reviewing") else None,
-        clarifications=[_clarification_dict(c) for c in _rows(session, Clarification, ev)],
+        clarifications=[clarification_dict(c) for c in _rows(session, Clarification, ev)],
         report=json.loads(ev.report) if ev.report else None,
         report_sha256=ev.report_sha256,
         fee=_fee_of(session, ev, expert),
@@ -672,7 +672,7 @@ def _report(session, ev, section, result: scoring.Evaluation, flags: list[dict])
         "rejected": [{"entity_id": b.bidder_id, "reason": b.rejection} for b in result.rejected],
         "flags": flags,
         "findings": _findings(session, section),
-        "clarifications": [_clarification_dict(c) for c in _rows(session, Clarification, ev)],
+        "clarifications": [clarification_dict(c) for c in _rows(session, Clarification, ev)],
         "venues": sorted({s.venue for s in seats_of(session, ev)}),
     }
 
@@ -680,7 +680,7 @@ def _report(session, ev, section, result: scoring.Evaluation, flags: list[dict])
 # --- clarifications ----------------------------------------------------------------------------------------------
 
 
-def _clarification_dict(c: Clarification) -> dict[str, Any]:
+def clarification_dict(c: Clarification) -> dict[str, Any]:
     return {
         "id": c.id,
         "entity_id": c.entity_id,
@@ -720,7 +720,7 @@ def clarifications_for(session: Session, *, section_code: str, entity_id: int) -
     ev = of_section(session, _section(session, section_code))
     if ev is None:
         return []
-    return [_clarification_dict(c) for c in _rows(session, Clarification, ev) if c.entity_id == entity_id]
+    return [clarification_dict(c) for c in _rows(session, Clarification, ev) if c.entity_id == entity_id]
 
 
 def answer_clarification(

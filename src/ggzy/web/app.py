@@ -26,6 +26,8 @@ from ggzy.deposits import pages as deposits_pages
 from ggzy.deposits import routes as deposits_routes
 from ggzy.evaluation import pages as evaluation_pages
 from ggzy.evaluation import routes as evaluation_routes
+from ggzy.evaluation import session_pages as evaluation_session_pages
+from ggzy.evaluation import session_routes as evaluation_session_routes
 from ggzy.kit.errors import GgzyError
 from ggzy.opening import pages as opening_pages
 from ggzy.opening import routes as opening_routes
@@ -117,6 +119,8 @@ def create_app(platform: Platform, *, run_chronograph: bool | None = None) -> Fa
     app.include_router(deposits_pages.router)
     app.include_router(evaluation_routes.router)
     app.include_router(evaluation_pages.router)
+    app.include_router(evaluation_session_routes.router)
+    app.include_router(evaluation_session_pages.router)
     app.include_router(bidding_routes.router)
     app.include_router(bidding_pages.router)
     app.include_router(opening_routes.router)
