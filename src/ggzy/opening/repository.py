@@ -175,8 +175,12 @@ def deposit_accounts(session: Session, section_id: int) -> dict[int, set[str]]:
 
 
 def all_opened_sections(session: Session) -> list[str]:
+    """Sections whose opening record has been published (an opening in progress has nothing to verify yet)."""
     return list(
         session.execute(
-            select(Section.code).join(Opening, Opening.section_id == Section.id).order_by(Section.code)
+            select(Section.code)
+            .join(Opening, Opening.section_id == Section.id)
+            .where(Opening.published_at.is_not(None))
+            .order_by(Section.code)
         ).scalars()
     )
