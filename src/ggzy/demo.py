@@ -77,9 +77,11 @@ def seed_demo_business(session: Session, *, actor: Actor, now: dt.datetime, key,
     from ggzy.deposits import repository as deposit_repo
     from ggzy.deposits.bank_simulator import DEMO_BANK_CODE, DEMO_BANK_NAME, DEMO_BANK_PREFIX, SimulatedBank
     from ggzy.deposits.service import register_bank
+    from ggzy.evaluation.demo_scenario import seed_evaluated_section
     from ggzy.projects.seed import seed_demo_projects
 
-    bank = SimulatedBank(data_dir / "demo-bank", now=now)
+    # The simulated bank's certificate starts before the evaluation scenario's past deposits (demo_scenario).
+    bank = SimulatedBank(data_dir / "demo-bank", now=now - dt.timedelta(days=100))
     banks = 0
     if deposit_repo.bank_by_code(session, DEMO_BANK_CODE) is None:
         register_bank(
@@ -95,7 +97,8 @@ def seed_demo_business(session: Session, *, actor: Actor, now: dt.datetime, key,
         banks = 1
     seed_demo_experts(session, actor=actor, now=now)
     seed_demo_custodians(session, actor=actor, now=now, directory=data_dir / "custodians")
-    return {"banks": banks, **seed_demo_projects(session, key=key, now=now)}
+    seeded = {"banks": banks, **seed_demo_projects(session, key=key, now=now)}
+    return {**seeded, **seed_evaluated_section(session, actor=actor, now=now, key=key, data_dir=data_dir)}
 
 
 # The two demo CAs of 一证通: (file stem, CA name, key kind, holder username, holder organisation).
