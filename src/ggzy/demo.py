@@ -97,8 +97,8 @@ def seed_demo_business(session: Session, *, actor: Actor, now: dt.datetime, key,
         banks = 1
     seed_demo_experts(session, actor=actor, now=now)
     seed_demo_custodians(session, actor=actor, now=now, directory=data_dir / "custodians")
-    seeded = {"banks": banks, **seed_demo_projects(session, key=key, now=now)}
-    return {**seeded, **seed_evaluated_section(session, actor=actor, now=now, key=key, data_dir=data_dir)}
+    seed_evaluated_section(session, actor=actor, now=now, key=key, data_dir=data_dir)
+    return {"banks": banks, **seed_demo_projects(session, key=key, now=now)}
 
 
 # The two demo CAs of 一证通: (file stem, CA name, key kind, holder username, holder organisation).

@@ -66,7 +66,9 @@ def seed_evaluated_section(session: Session, *, actor: Actor, now: dt.datetime, 
     section = _publish(session, now=start, key=key)
     _deposits(session, section=section, now=start + dt.timedelta(days=2), data_dir=data_dir)
     deadline = section.bid_deadline
-    bids = _bids(session, section=section, certs=certs, now=deadline - dt.timedelta(days=1), key=key, data_dir=data_dir)
+    bids = _bids(
+        session, section=section, folder=folder, now=deadline - dt.timedelta(days=1), key=key, data_dir=data_dir
+    )
     _open(session, section=section, certs=certs, bids=bids, deadline=deadline, key=key, data_dir=data_dir)
     report_at = _evaluate(session, section=section, at=deadline + dt.timedelta(hours=2))
     _award(session, section=section, key=key, reported=report_at)
@@ -244,24 +246,23 @@ def _deposits(session: Session, *, section, now: dt.datetime, data_dir: Path) ->
         )
 
 
-def _bids(session: Session, *, section, certs, now: dt.datetime, key, data_dir: Path) -> dict[str, tuple[str, bytes]]:
+def _bids(
+    session: Session, *, section, folder: Path, now: dt.datetime, key, data_dir: Path
+) -> dict[str, tuple[str, bytes]]:
     """Each bidder's package signed and enveloped by ggzy-client code, then uploaded and completed in-process."""
     import hashlib
 
     from ggzy.bidding import ceremony
     from ggzy.bidding import service as bidding
-    from ggzy.bidding.package import build_package
+    from ggzy.client.api import GgzyClient
     from ggzy.kit.blobs import BlobStore
     from ggzy.pki import service as pki
-    from ggzy.pki.cms import sign_detached
-    from ggzy.pki.envelope import encrypt
 
     opening_cert = ceremony.certificate(ceremony.opening_key_of(session, section.id))
     upload_dir, blobs = data_dir / "uploads", BlobStore(data_dir / "blobs")
     out = {}
     for n, (username, (price, days, quality, manager)) in enumerate(FORMS.items()):
         at = now + dt.timedelta(minutes=10 * n)
-        private, cert = certs[username]
         account = get_account(session, username)
         form = {
             "section": section.code,
@@ -270,18 +271,15 @@ def _bids(session: Session, *, section, certs, now: dt.datetime, key, data_dir: 
             "quality": quality,
             "key_terms": {"项目经理": manager},
         }
-        with tempfile.TemporaryDirectory() as tmp:
+        with tempfile.TemporaryDirectory() as tmp, GgzyClient("http://ggzy.invalid") as client:
+            # ggzy-client's own code builds the bid offline; only the upload goes in-process instead of over HTTP.
+            client.load_identity(folder / f"{username}.key.pem", folder / f"{username}.cert.pem")
             doc = Path(tmp) / "技术标.pdf"
             doc.write_bytes(b"%PDF-1.4\n" + f"{username} 施工组织设计".encode() * 200)
-            plain = Path(tmp) / "package.zip"
-            with plain.open("w+b") as fh:
-                build_package(form, [doc], lambda data, p=private, c=cert: sign_detached(data, c, p), fh)
-                fh.seek(0)
-                envelope = Path(tmp) / "bid.p7m"
-                with envelope.open("wb") as out_fh:
-                    encrypt(fh, [cert, opening_cert], algorithm="aes-256-gcm", out=out_fh)
-            data = envelope.read_bytes()
-        digest = hashlib.sha256(data).hexdigest()
+            client.build_bid(section.code, form, [doc], Path(tmp) / "bid.p7m", opening_cert=opening_cert)
+            data = (Path(tmp) / "bid.p7m").read_bytes()
+            digest = hashlib.sha256(data).hexdigest()
+            signature = client.sign(digest.encode())
         actor = _actor(session, username, "bidder")
         up = bidding.start_upload(
             session,
@@ -306,7 +304,7 @@ def _bids(session: Session, *, section, certs, now: dt.datetime, key, data_dir: 
             entity_id=account.entity_id,
             account_id=account.id,
             token=up.token,
-            signature=sign_detached(digest.encode(), cert, private),
+            signature=signature,
             upload_dir=upload_dir,
             blobs=blobs,
         )
