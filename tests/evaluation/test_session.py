@@ -149,7 +149,9 @@ def test_an_expert_far_from_the_others_is_flagged_to_the_committee_and_supervisi
     review_all(session, clock, c)
     score_all(session, clock, c, special={2: marks(design="5", team="1", record="1")})
     room = ev.room(session, section_code=c.code, expert=c.experts[0])
-    assert room["report"]["flags"] and all(f["expert_id"] == c.experts[2].id for f in room["report"]["flags"])
+    seat = session.execute(select(EvaluationSeat).where(EvaluationSeat.expert_id == c.experts[2].id)).scalar_one()
+    flags = room["report"]["flags"]
+    assert flags and all(f["seat"] == seat.seq and "expert_id" not in f for f in flags)
     assert len(_tags(session, "evaluation:session:outlier_flagged")) == 3
 
 

@@ -461,11 +461,17 @@ def room(session: Session, *, section_code: str, expert: Expert) -> dict[str, An
         sheets=sheets,
         qualified=_qualified(session, ev) if ev.status not in ("declaring", "reviewing") else None,
         clarifications=[clarification_dict(c) for c in _rows(session, Clarification, ev)],
-        report=json.loads(ev.report) if ev.report else None,
+        report=_for_committee(json.loads(ev.report)) if ev.report else None,
         report_sha256=ev.report_sha256,
         fee=_fee_of(session, ev, expert),
     )
     return out
+
+
+def _for_committee(report: dict[str, Any]) -> dict[str, Any]:
+    # Members see seats, not the pool's expert ids (the list stays secret until the reveal, X-1).
+    flags = [{k: v for k, v in f.items() if k != "expert_id"} for f in report.get("flags", [])]
+    return {**report, "flags": flags}
 
 
 def _seat_dict(s: EvaluationSeat, *, own: bool) -> dict[str, Any]:
@@ -624,7 +630,8 @@ def _on_transition(
         return {}
     result = _evaluate(session, ev, section)
     ev.scored_at = now
-    flags = [_flag_dict(f) for f in result.flags]
+    seq_of = {x.expert_id: x.seq for x in seats_of(session, ev)}
+    flags = [_flag_dict(f, seq_of[f.expert_id]) for f in result.flags]
     ev.flags = canonical_json(flags)
     report = _report(session, ev, section, result, flags)
     ev.report = canonical_json(report)
@@ -635,14 +642,17 @@ def _on_transition(
     return {"report_sha256": ev.report_sha256, "flags": len(flags)}
 
 
-def _flag_dict(f: scoring.OutlierFlag) -> dict[str, Any]:
+def _flag_dict(f: scoring.OutlierFlag, seat: int) -> dict[str, Any]:
+    word = "偏高" if f.direction == "high" else "偏低"
     return {
+        "seat": seat,
         "expert_id": f.expert_id,
         "bidder_id": f.bidder_id,
         "total": str(f.total),
         "others_median": str(f.others_median),
         "direction": f.direction,
-        "text": f.describe(),
+        "text": f"席位 {seat} 对投标人 {f.bidder_id} 的评分 {f.total} 分明显{word}"
+        f"（其他专家中位数 {f.others_median} 分）",
     }
 
 
@@ -708,6 +718,9 @@ def ask(
         raise NotFound("该投标人没有开标有效的投标文件。", code="evaluation.no_such_bidder")
     if not question.strip():
         raise ValidationFailed("请填写澄清问题。", code="evaluation.empty_question")
+    for same in _rows(session, Clarification, ev):
+        if (same.entity_id, same.seat_id, same.question, same.answer) == (entity_id, seat.id, question.strip(), None):
+            return same  # the same open question again is a no-op
     c = Clarification(session_id=ev.id, entity_id=entity_id, seat_id=seat.id, question=question.strip(), asked_at=now)
     session.add(c)
     session.flush()

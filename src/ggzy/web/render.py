@@ -45,6 +45,7 @@ def page(request: Request, template: str, viewer: Any, status_code: int = 200, *
 # Work pages a signed-in person reaches from the navigation, by the permissions their roles carry.
 PERSONAL = [("entity:project:manage", "/workspace", "项目工作台"), ("center:project:review", "/review", "公告审核")]
 PERSONAL.append(("expert:profile:manage", "/expert/profile", "我的专家档案"))
+PERSONAL.append(("center:expert:draw", "/evaluation/monitor", "评标监控"))
 
 
 def _personal_nav(viewer: Any) -> list[tuple[str, str]]:
