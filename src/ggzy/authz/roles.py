@@ -99,7 +99,7 @@ ROLES: dict[str, Role] = {
             "supervision:entity:read",
             "supervision:draw:read",
             "supervision:opening:read",
-            "supervision:archive:export",
+            "supervision:archive:read",
         ),
         _role(
             "tenderee",

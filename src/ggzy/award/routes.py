@@ -184,7 +184,7 @@ def export_archive(code: str, request: Request, session: Session = Depends(db_se
     nodes = centers.nodes(session)
     if not (
         has(v.principal, "center:archive:export", nodes, section.center_id)
-        or has(v.principal, "supervision:archive:export", nodes, section.center_id)
+        or has(v.principal, "supervision:archive:read", nodes, section.center_id)
     ):
         scope_for(session, v, "center:archive:export", section.center_id)  # raises with the permission named
     platform = platform_of(request)
