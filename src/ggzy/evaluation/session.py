@@ -256,7 +256,9 @@ def start(
     session.add(ev)
     session.flush()
     members = _sync_seats(session, ev)
-    leader = leader_seq if leader_seq is not None else min(s.seq for s in members if s.venue == main)
+    # The leader (主任委员) sits at the main venue unless the committee chose otherwise.
+    at_main = [s.seq for s in members if s.venue == main] or [s.seq for s in members]
+    leader = leader_seq if leader_seq is not None else min(at_main)
     for s in members:
         s.role = "leader" if s.seq == leader else "member"
     _event(session, ev, section.code, "session:started", actor, now, method=ev.method, seats=len(members))
