@@ -79,7 +79,7 @@ def test_a_construction_tender_from_registration_to_a_bidders_question(server, b
     page.wait_for_load_state()
     assert "问题已提交" in _messages(page)
     # The deposit: instructions on the bidder's page, paid through the simulated bank's signed notification.
-    page.click("text=查看保证金缴纳方式与状态")
+    page.click("text=保证金缴纳方式与状态")
     page.wait_for_load_state()
     account = page.locator("dt:has-text('账号') + dd").inner_text().strip()
     bank = SimulatedBank(server.data_dir / "demo-bank", now=server.clock.now())
