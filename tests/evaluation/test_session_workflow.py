@@ -10,7 +10,7 @@ from ggzy.kit.errors import IllegalTransition
 
 def _ctx(**done) -> dict:
     seat = {"declared": False, "reviewed": False, "scored": False, "signed": False}
-    return {"invited": [], "seats": [{"seq": n, **seat, **done} for n in (1, 2, 3, 4, 5)]}
+    return {"invited": [], "seats": [{"seq": n, **seat, **done} for n in range(5)]}
 
 
 def test_the_stages_follow_one_another_and_nothing_else():

@@ -48,8 +48,12 @@ def _at(day: dt.date, hm: str) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(h, m), tzinfo=SHANGHAI)
 
 
+# Each bidder submits from its own office network (the same address for all would be a collusion indicator).
+ADDRESSES = {"bidder.gy": "10.52.1.11", "bidder.zy": "10.52.3.27", "bidder.three": "10.52.1.86"}
+
+
 def _actor(session: Session, username: str, role: str) -> Actor:
-    return Actor(get_account(session, username).id, username, role, None, "127.0.0.1")
+    return Actor(get_account(session, username).id, username, role, None, ADDRESSES.get(username, "10.52.0.2"))
 
 
 def _scope(session: Session, username: str, permission: str):
@@ -333,7 +337,7 @@ def _open(session: Session, *, section, certs, bids, deadline: dt.datetime, key,
             now=at,
             code=section.code,
             entity_id=account.entity_id,
-            user_agent="ggzy-demo",
+            user_agent=f"ggzy-client/1 ({username})",
             env=env,
         )
     row = session.execute(select(Opening).where(Opening.section_id == section.id)).scalar_one()

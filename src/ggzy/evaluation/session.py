@@ -51,6 +51,7 @@ from ggzy.evaluation.session_models import (
 )
 from ggzy.evaluation.workflow import DrawStatus, MemberStatus
 from ggzy.kit.actor import Actor
+from ggzy.kit.clock import to_shanghai
 from ggzy.kit.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ggzy.kit.workflow import Workflow, table
 from ggzy.opening.models import ForensicFinding, Opening, OpeningBid
@@ -82,7 +83,7 @@ STATUS_LABELS = {
 
 def _every(field: str, what: str):
     def guard(_ev, ctx) -> str | None:
-        pending = [s["seq"] for s in ctx["seats"] if not s[field]]
+        pending = [s["seq"] + 1 for s in ctx["seats"] if not s[field]]
         return f"尚有专家（席位 {pending}）未完成{what}。" if pending else None
 
     return guard
@@ -653,7 +654,7 @@ def _flag_dict(f: scoring.OutlierFlag, seat: int) -> dict[str, Any]:
         "total": str(f.total),
         "others_median": str(f.others_median),
         "direction": f.direction,
-        "text": f"席位 {seat} 对投标人 {f.bidder_id} 的评分 {f.total} 分明显{word}"
+        "text": f"席位 {seat + 1} 对投标人 {f.bidder_id} 的评分 {f.total} 分明显{word}"
         f"（其他专家中位数 {f.others_median} 分）",
     }
 
@@ -858,7 +859,7 @@ def _after_report(session: Session, *, actor: Actor, now: dt.datetime, ev: Evalu
         for r in report["ranking"]
         if r["entity_id"] in report["candidates"]
     ]
-    dissent = "\n".join(f"席位 {s.seq}：{s.dissent}" for s in seats if s.dissent)
+    dissent = "\n".join(f"席位 {s.seq + 1}：{s.dissent}" for s in seats if s.dissent)
     award.submit_evaluation_result(
         session,
         actor=actor,
@@ -968,8 +969,8 @@ def monitor(session: Session, *, scope: CenterScope) -> list[dict[str, Any]]:
                 "status_label": STATUS_LABELS[ev.status],
                 "method_label": scoring.Method(ev.method).label,
                 "main_venue": ev.main_venue,
-                "started_at": ev.started_at.isoformat(),
-                "ended_at": ev.ended_at.isoformat() if ev.ended_at else None,
+                "started_at": f"{to_shanghai(ev.started_at):%Y-%m-%d %H:%M}",
+                "ended_at": f"{to_shanghai(ev.ended_at):%Y-%m-%d %H:%M}" if ev.ended_at else None,
                 "venues": [{"venue": k, "main": k == ev.main_venue, **v} for k, v in sorted(venues.items())],
                 "flags": len(json.loads(ev.flags)),
             }
