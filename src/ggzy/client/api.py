@@ -262,6 +262,31 @@ class GgzyClient:
                 got = done["received"]
         return got
 
+    # ------------------------------------------------------------------ the online opening (不见面开标)
+
+    def opening_sign_in(self, section: str) -> dict[str, Any]:
+        """Roll call: this bidder is present at the opening."""
+        return self._call("POST", f"/api/v1/sections/{section}/opening/roll-call", auth=True)
+
+    def opening_hand_over_key(self, section: str, bid: str, envelope: str | Path) -> dict[str, Any]:
+        """Decrypt online: unwrap the content key of our own copy of the envelope with our key and hand it
+        over, signed; the platform decrypts the stored ciphertext with it and checks it against the receipt."""
+        from ggzy.opening.handover import key_handover
+
+        ident = self._identity()
+        with Path(envelope).open("rb") as fh:
+            body = key_handover(fh, ident.key, ident.certificate, section=section, bid=bid)
+        return self._call("POST", f"/api/v1/sections/{section}/opening/keys", auth=True, json=body)
+
+    def opening_hand_over_share(self, section: str) -> dict[str, Any]:
+        """A custodian's remedy: fetch our sealed share, open it with our key, hand it over signed."""
+        from ggzy.opening.handover import share_handover
+
+        ident = self._identity()
+        mine = self._call("GET", f"/api/v1/sections/{section}/opening/shares/mine", auth=True)
+        body = share_handover(base64.b64decode(mine["sealed_share"]), ident.key, ident.certificate, section=section)
+        return self._call("POST", f"/api/v1/sections/{section}/opening/shares", auth=True, json=body)
+
     def withdraw_bid(self, section: str, number: str) -> dict[str, Any]:
         return self._call("POST", f"/api/v1/sections/{section}/bids/{number}/withdraw", auth=True)
 

@@ -163,6 +163,48 @@ def bid_withdraw(
     typer.echo(f"已撤回 {number}，回执 {receipt['number']}（平台签名{'有效' if verdict.valid else '无效'}）")
 
 
+opening_app = typer.Typer(help="网上开标：签到、在线解密、保管人补救", no_args_is_help=True)
+app.add_typer(opening_app, name="opening")
+
+
+@opening_app.command("sign-in")
+def opening_sign_in(section: str = SECTION) -> None:
+    """开标签到。"""
+    with _client() as client:
+        client.opening_sign_in(section)
+    typer.echo(f"已在标段 {section} 的开标大厅签到。")
+
+
+@opening_app.command("decrypt")
+def opening_decrypt(
+    section: str = SECTION,
+    bid: str = typer.Option(..., "--bid", help="投标编号（回执上的 bid）"),
+    envelope: Path = typer.Option(..., "--envelope", help="本单位递交的加密信封文件"),
+    key: Path = KEY,
+    cert: Path | None = CERT,
+    password: str | None = PASSWORD,
+) -> None:
+    """在线解密：用本单位私钥解出内容密钥并签名提交，由平台解密并与回执核对。"""
+    with _client() as client:
+        client.load_identity(key, cert, password)
+        result = client.opening_hand_over_key(section, bid, envelope)
+    typer.echo(
+        f"投标 {result['bid']}：{result['status']}"
+        + (f"（{result['failure_reason']}）" if result.get("failure_reason") else "")
+    )
+
+
+@opening_app.command("share")
+def opening_share(
+    section: str = SECTION, key: Path = KEY, cert: Path | None = CERT, password: str | None = PASSWORD
+) -> None:
+    """保管人补救解密：下载本人的加密份额，用本人私钥解开并签名提交。"""
+    with _client() as client:
+        client.load_identity(key, cert, password)
+        result = client.opening_hand_over_share(section)
+    typer.echo(f"份额 {result['index']} 已被接受。")
+
+
 def main() -> None:
     """Entry point: failures are one line on stderr (exit 1 for a refusal by the server, 2 for bad input)."""
     try:
