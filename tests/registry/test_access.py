@@ -214,7 +214,8 @@ def _login(client, username: str, password: str = DEMO_PASSWORD) -> str:
 
 
 def test_my_entity_page_needs_a_login_and_shows_the_own_record(client):
-    assert client.get("/entities/mine").status_code == 401
+    r = client.get("/entities/mine", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/login?next=%2Fentities%2Fmine"
     _login(client, "bidder.gy")
     page = client.get("/entities/mine")
     assert page.status_code == 200 and "贵州黔筑示范建设工程有限公司" in page.text and "版本历史" in page.text

@@ -57,3 +57,17 @@ def test_logout_ends_the_session(client):
     form_token = page.split('name="csrf_token" value="')[1].split('"')[0]
     assert client.post("/logout", data={"csrf_token": form_token}, follow_redirects=False).status_code == 303
     assert "贵阳中心工作人员" not in client.get("/").text
+
+
+def test_a_page_that_needs_a_login_sends_the_person_to_the_login_form_and_back(client):
+    assert client.get("/api/v1/me").status_code == 401  # the API keeps answering 401 with JSON
+    r = client.get("/workspace", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/login?next=%2Fworkspace"
+    csrf = _csrf(client)
+    back = client.post(
+        "/login",
+        data={"username": "tenderee.gy", "password": DEMO_PASSWORD, "csrf_token": csrf, "next": "/workspace"},
+        follow_redirects=False,
+    )
+    assert back.headers["location"] == "/workspace"
+    assert client.get("/workspace").status_code == 200

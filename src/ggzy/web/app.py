@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 from contextlib import asynccontextmanager
 from pathlib import Path
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -56,6 +57,9 @@ def _error(request: Request, status: int, code: str, message: str, detail: dict 
         if detail:
             body["detail"] = detail
         return JSONResponse(body, status_code=status)
+    if status == 401 and request.method == "GET":
+        # A page that needs a login sends the person to the login form and back again afterwards.
+        return RedirectResponse(f"/login?{urlencode({'next': request.url.path})}", status_code=303)
     return page(request, "errors/error.html", None, status_code=status, status=status, code=code, message=message)
 
 
