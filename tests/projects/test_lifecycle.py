@@ -333,3 +333,42 @@ def test_terminating_needs_a_reason_and_is_final(session, clock, platform, parti
         projects.terminate_section(
             session, actor=t.actor, now=clock.now(), entity_id=t.entity.id, section_code=s.code, reason="again"
         )
+
+
+def test_the_signed_announcement_text_can_be_rebuilt_after_a_reload_whatever_zone_it_was_published_in(
+    session, clock, platform, parties
+):
+    import hashlib
+
+    from ggzy.kit.clock import SHANGHAI
+
+    t = parties["tenderee"]
+    _, tp, s = _setup(session, clock, parties)
+    a = projects.draft_announcement(
+        session,
+        actor=t.actor,
+        now=clock.now(),
+        entity_id=t.entity.id,
+        tender_project_code=tp.code,
+        title="公告",
+        body="正文",
+        terms=_terms(s),
+    )
+    projects.submit_announcement(
+        session, actor=t.actor, now=clock.now(), entity_id=t.entity.id, tender_project_code=tp.code, version=a.version
+    )
+    projects.publish_announcement(
+        session,
+        actor=t.actor,
+        now=clock.now().astimezone(SHANGHAI),
+        scope=_staff_scope(session),
+        key=platform.key,
+        tender_project_code=tp.code,
+        version=a.version,
+        publish_key="zone",
+    )
+    signed = a.content_hash
+    session.commit()
+    session.expire_all()
+    rebuilt = projects.announcement_text(tp, a, projects.published_documents(session, tp))
+    assert hashlib.sha256(rebuilt).hexdigest() == signed

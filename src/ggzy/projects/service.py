@@ -458,7 +458,8 @@ def announcement_text(tp: TenderProject, a: Announcement, documents: list[Docume
             "title": a.title,
             "body": a.body,
             "schedule": json.loads(a.schedule),
-            "published_at": a.published_at.isoformat() if a.published_at else None,
+            # Always UTC: the time reads back from the database as UTC, whatever zone it was given in.
+            "published_at": a.published_at.astimezone(dt.UTC).isoformat() if a.published_at else None,
             "documents": [{"name": d.name, "sha256": d.sha256, "sm3": d.sm3, "size": d.size} for d in documents],
         }
     ).encode()
