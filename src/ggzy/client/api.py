@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 
+from ggzy.kit.clock import Clock
 from ggzy.kit.errors import GgzyError
 from ggzy.pki.certs import Certificate, load_certificate, load_certificates, load_pkcs12
 from ggzy.pki.cms import CmsVerdict, sign_detached, verify_detached
@@ -301,7 +302,7 @@ class GgzyClient:
             base64.b64decode(receipt["signature"]),
             receipt["content"].encode(),
             trust=trust,
-            now=now or dt.datetime.now(dt.UTC),
+            now=now or Clock().now(),
         )
 
     def _raise(self, response: httpx.Response) -> None:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import sys
 from pathlib import Path
 
 import typer
 
 from ggzy.client.api import ClientError, GgzyClient, verify_file
+from ggzy.kit.clock import Clock
 from ggzy.kit.errors import GgzyError
 
 app = typer.Typer(
@@ -94,7 +94,7 @@ def verify(
         sig.read_bytes(),
         cas=[p.read_bytes() for p in ca],
         crls=[p.read_bytes() for p in crl],
-        now=dt.datetime.now(dt.UTC),
+        now=Clock().now(),  # the bidder's own machine: its clock is the one it has
     )
     for signer in result.signers:
         who = signer.certificate.subject_text if signer.certificate else "（未知签名者）"

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 from cryptography.hazmat.primitives.serialization import Encoding
 
-from ggzy.kit.clock import to_shanghai
+from ggzy.kit.clock import Clock, to_shanghai
 from ggzy.kit.signing import PlatformKey
 from ggzy.pki.certs import Certificate, certificate_from_der
 from ggzy.pki.cms import CmsVerdict, sign_detached, verify_detached
@@ -84,7 +84,7 @@ def render_record_pdf(
         raise ValueError(f"too many fields for one record ({len(fields)} > {MAX_FIELDS})")
     pdf = FPDF(format="A4")
     pdf.set_auto_page_break(auto=True, margin=60)  # leave the bottom of each page free for seals
-    when = issued_at or dt.datetime.now(dt.UTC)
+    when = issued_at or Clock().now()
     pdf.set_creation_date(when)
     pdf.set_title(title)
     pdf.set_creator(issuer)

@@ -33,7 +33,7 @@ from pyhanko.sign.signers.pdf_cms import Signer
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
-from ggzy.kit.clock import to_shanghai
+from ggzy.kit.clock import Clock, to_shanghai
 from ggzy.pki import sm2
 from ggzy.pki.certs import Certificate, certificate_from_der
 from ggzy.pki.errors import MalformedSignature, PkiInputTooLarge
@@ -129,7 +129,7 @@ def seal_pdf(
     if name in existing:
         raise MalformedSignature(f"签章域 {name} 已存在", code="pki.seal_field_exists")
     holder = signer_name or _holder_name(signer_cert)
-    when = signing_time or dt.datetime.now(dt.UTC)
+    when = signing_time or Clock().now()
     box = _seal_box(writer, len(existing))
     is_sm2 = signer_key.algorithm is KeyAlgorithm.SM2
     meta = signers.PdfSignatureMetadata(
