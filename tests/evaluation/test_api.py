@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from ggzy.auth.service import get_account
@@ -199,3 +201,43 @@ def test_the_staff_page_starts_a_draw(client, headers, world):
     h = headers("gy.staff")
     assert client.get(f"/sections/{tender.section.code}/draws/manage", headers=h).status_code == 200
     assert client.get(f"/sections/{tender.section.code}/draws/manage", headers=headers("zy.staff")).status_code == 403
+
+
+def test_venue_shares_go_through_the_api_and_a_bad_share_says_what_to_fix(client, headers, world):
+    tender, _ = world
+    code = tender.section.code
+    url = f"/api/v1/sections/{code}/draws"
+    r = client.post(url, headers=headers("gy.staff"), json=_body(venue_quotas={"GY": 4, "ZY": 4}))
+    assert r.status_code == 422 and r.json()["code"] == "evaluation.quota_sum", r.text
+    assert "各场人数之和（8）须等于专家人数 5" in r.json()["message"]
+    r = client.post(url, headers=headers("gy.staff"), json=_body(venue_quotas={"GY": 3, "ZY": 2}))
+    assert r.status_code == 201, r.text
+    r = client.post(f"{url}/{r.json()['id']}/run", headers=headers("gy.staff"))
+    assert r.status_code == 200, r.text
+    draws = client.get(f"/sections/{code}/draws/manage", headers=headers("gy.staff"))
+    assert "各场人数" in draws.text and "GY:3，ZY:2" in draws.text
+
+
+def test_the_staff_form_takes_venue_shares_and_keeps_what_was_typed_on_a_bad_one(client, world):
+    tender, _ = world
+    code = tender.section.code
+    client.get("/login")
+    csrf = client.cookies.get("ggzy_csrf")
+    r = client.post("/login", data={"username": "gy.staff", "password": DEMO_PASSWORD, "csrf_token": csrf})
+    assert r.status_code == 200
+    page = client.get(f"/sections/{code}/draws/manage").text
+    form = {
+        "csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', page).group(1),
+        "evaluation_date": EVAL_DAY.isoformat(),
+        "committee_size": "5",
+        "representatives": "0",
+        "requirements": "A010:3, A080:2",
+        "secondary_centers": "ZY",
+        "venue_quotas": "GY:三, ZY:2",
+    }
+    r = client.post(f"/sections/{code}/draws/manage", data=form, follow_redirects=False)
+    assert r.status_code == 422 and "各场人数如“GY:3, ZY:2”" in r.text and "GY:三, ZY:2" in r.text
+    form["venue_quotas"] = "gy：3，zy:2"
+    r = client.post(f"/sections/{code}/draws/manage", data=form, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    assert "GY:3，ZY:2" in client.get(f"/sections/{code}/draws/manage").text

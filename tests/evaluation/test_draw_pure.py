@@ -104,6 +104,38 @@ def test_seats_run_out_during_the_draw_and_are_skipped():
     assert sum(p.center == "ZY" for p in out.picks) <= 1 and len(out.picks) == 5
 
 
+@settings(max_examples=40, deadline=None)
+@given(seed=st.binary(min_size=32, max_size=32), gy=st.integers(0, 5))
+def test_venue_quotas_seat_exactly_each_venues_share_for_any_seed(seed, gy):
+    """X-14: with shares, every venue seats its own share whatever the seed (one pool could seat all at one)."""
+    pool = [cand(i, center="GY" if i % 3 else "ZY") for i in range(30)]
+    snap, short = algo.build_snapshot(request(venue_quotas=(("GY", gy), ("ZY", 5 - gy))), pool, facts())
+    assert not short and snap["capacity"] == {"GY": gy, "ZY": 5 - gy}
+    picks = algo.run_draw(seed, snap).picks
+    assert len(picks) == 5 and sum(p.center == "GY" for p in picks) == gy
+
+
+def test_a_venue_share_its_library_or_seats_cannot_fill_is_named_before_the_draw():
+    pool = [cand(i, center="ZY") for i in range(1)] + [cand(10 + i) for i in range(10)]
+    _snap, short = algo.build_snapshot(request(venue_quotas=(("GY", 3), ("ZY", 2))), pool, facts())
+    assert [s.constraint for s in short] == ["venue:ZY"]
+    assert "ZY 场本地可用专家 1 名，该场需抽取 2 名" in short[0].message()
+    pool += [cand(20 + i, center="ZY") for i in range(5)]
+    _snap, short = algo.build_snapshot(
+        request(venue_quotas=(("GY", 3), ("ZY", 2))), pool, facts(capacity={"GY": 20, "ZY": 1})
+    )
+    assert [s.constraint for s in short] == ["seats:ZY"]
+    assert "ZY 场当日空闲评标席位 1 个，该场需抽取 2 名" in short[0].message()
+
+
+def test_a_request_without_shares_keeps_its_earlier_hash():
+    """Draws committed before shares existed must still verify: no shares, no key in the hashed request."""
+    assert "venue_quotas" not in request().to_dict()
+    r = request(venue_quotas=(("GY", 3), ("ZY", 2)))
+    assert algo.DrawRequest.from_dict(r.to_dict()) == r
+    assert algo.DrawRequest.from_dict(request().to_dict()) == request()
+
+
 def test_the_draw_is_deterministic_and_depends_on_the_seed():
     pool = [cand(i, center="GY" if i % 2 else "ZY") for i in range(40)]
     snap, _ = algo.build_snapshot(request(), pool, facts())

@@ -100,3 +100,34 @@ def test_an_unfillable_draw_names_the_constraint_and_the_remedies(session, clock
     assert "专业 A100（勘察设计）可用专家 0 名，需要 3 名" in exc.value.message
     assert "增加副场" in exc.value.message and exc.value.detail["remedies"]
     assert repository.draws_of(session, tender.section.id) == []
+
+
+def test_venue_shares_seat_each_venues_experts_and_verify(session, clock, tender, pool, gy_scope):
+    d = _drawn(session, clock, tender, gy_scope, venue_quotas={"GY": 2, "zy": 3})
+    members = repository.members_of(session, d.id)
+    assert sorted(m.center_code for m in members) == ["GY", "GY", "ZY", "ZY", "ZY"]
+    assert json.loads(d.request)["venue_quotas"] == [["GY", 2], ["ZY", 3]]
+    service.reveal(session, actor=STAFF, now=clock.now(), scope=gy_scope, draw=d)
+    assert verify.verify_section(session, tender.section.code)[0].ok
+
+
+@pytest.mark.parametrize(
+    ("quotas", "code", "words"),
+    [
+        ({"GY": 2, "LPS": 3}, "evaluation.quota_venue", "LPS 不是本次抽取的主场或副场"),
+        ({"GY": 2, "ZY": 2}, "evaluation.quota_sum", "各场人数之和（4）须等于专家人数 5"),
+        ({"GY": 6, "ZY": -1}, "evaluation.quota_negative", "ZY 场的人数不能为负数"),
+    ],
+)
+def test_bad_venue_shares_are_refused_with_what_to_fix(session, clock, tender, pool, gy_scope, quotas, code, words):
+    with pytest.raises(service.ValidationFailed) as exc:
+        service.start_draw(
+            session,
+            actor=STAFF,
+            now=clock.now(),
+            scope=gy_scope,
+            order=order(tender, venue_quotas=quotas),
+            account_id=None,
+        )
+    assert exc.value.code == code and words in exc.value.message
+    assert repository.draws_of(session, tender.section.id) == []

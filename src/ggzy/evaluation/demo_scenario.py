@@ -417,6 +417,7 @@ def _evaluate(session: Session, *, section, at: dt.datetime) -> dt.datetime:
         representatives=0,
         requirements=[("A010", 5)],
         secondary_centers=["ZY"],
+        venue_quotas={"GY": 3, "ZY": 2},
     )
     d = draws.start_draw(session, actor=staff, now=at, scope=scope, order=order, account_id=None)
     draws.run(session, actor=staff, now=at + dt.timedelta(minutes=1), scope=scope, draw=d)

@@ -92,6 +92,8 @@ class DrawRequest:
     agency_id: int | None
     bidder_ids: tuple[int, ...]
     policy: RecusalPolicy = field(default_factory=RecusalPolicy)
+    # main and secondary venues each draw their own share of the committee; empty = one pool for all venues
+    venue_quotas: tuple[tuple[str, int], ...] = ()
 
     @property
     def venue_centers(self) -> tuple[str, ...]:
@@ -106,6 +108,7 @@ class DrawRequest:
 
     def to_dict(self) -> dict[str, Any]:
         p = self.policy
+        quotas = {"venue_quotas": [[c, n] for c, n in self.venue_quotas]} if self.venue_quotas else {}
         return {
             "section": self.section_code,
             "evaluation_date": self.evaluation_date.isoformat(),
@@ -124,6 +127,7 @@ class DrawRequest:
                 "engagement_months": p.engagement_months,
                 "excluded_regions": list(p.excluded_regions),
             },
+            **quotas,
         }
 
     @classmethod
@@ -144,6 +148,7 @@ class DrawRequest:
             policy=RecusalPolicy(
                 p["recent_employment_years"], p["max_engagements"], p["engagement_months"], tuple(p["excluded_regions"])
             ),
+            venue_quotas=tuple((c, n) for c, n in d.get("venue_quotas", ())),
         )
 
 
@@ -225,6 +230,10 @@ class Shortfall:
     def message(self, names: Mapping[str, str] | None = None) -> str:
         if self.constraint == "seats":
             head = f"主场与副场当日空闲评标席位 {self.available} 个，需要 {self.needed} 个"
+        elif self.constraint.startswith("seats:"):
+            head = f"{self.constraint[6:]} 场当日空闲评标席位 {self.available} 个，该场需抽取 {self.needed} 名"
+        elif self.constraint.startswith("venue:"):
+            head = f"{self.constraint[6:]} 场本地可用专家 {self.available} 名，该场需抽取 {self.needed} 名"
         else:
             code = self.constraint.split(":", 1)[1]
             label = f"{code}（{names[code]}）" if names and code in names else f"{code} "
@@ -240,6 +249,10 @@ def build_snapshot(req: DrawRequest, candidates: Iterable[Candidate], facts: Fac
     excluded_of = [dict.fromkeys(REASONS, 0) for _ in req.requirements]
     eligible: list[list[list]] = [[] for _ in req.requirements]
     capacity = {c: max(0, facts.capacity.get(c, 0)) for c in req.venue_centers}
+    quotas = dict(req.venue_quotas)
+    free_seats = dict(capacity)
+    if quotas:  # a venue seats no more than its share, so every venue's share comes from its own library
+        capacity = {c: min(n, quotas.get(c, 0)) for c, n in capacity.items()}
     for c in sorted(candidates, key=lambda c: c.expert_id):
         groups = [i for i, r in enumerate(req.requirements) if r.specialty in c.specialties]
         if not groups:
@@ -268,6 +281,13 @@ def build_snapshot(req: DrawRequest, candidates: Iterable[Candidate], facts: Fac
     ]
     if not shortfalls:
         shortfalls += _overlap_shortfalls(req, eligible)
+    for c, n in quotas.items() if not shortfalls else ():
+        if free_seats.get(c, 0) < n:
+            shortfalls.append(Shortfall(f"seats:{c}", free_seats.get(c, 0), n, {}))
+            continue
+        at_venue = len({e[0] for g in eligible for e in g if e[1] == c})
+        if at_venue < n:
+            shortfalls.append(Shortfall(f"venue:{c}", at_venue, n, {}))
     needed = sum(r.count for r in req.requirements)
     if not shortfalls and sum(capacity.values()) < needed:
         shortfalls.append(Shortfall("seats", sum(capacity.values()), needed, {}))

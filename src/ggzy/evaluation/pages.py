@@ -144,6 +144,11 @@ def _order(code: str, form) -> service.DrawOrder:
             if part.strip():
                 spec, _, n = part.strip().partition(":")
                 reqs.append((spec.strip().upper(), int(n)))
+        quotas: dict[str, int] = {}
+        for part in str(form.get("venue_quotas") or "").replace("，", ",").replace("：", ":").split(","):
+            if part.strip():
+                center, _, n = part.strip().partition(":")
+                quotas[center.strip().upper()] = int(n)
         policy = algo.RecusalPolicy(
             int(form.get("recent_employment_years") or 3),
             int(form.get("max_engagements") or 3),
@@ -157,12 +162,15 @@ def _order(code: str, form) -> service.DrawOrder:
             representatives=int(form.get("representatives") or 0),
             requirements=reqs,
             secondary_centers=form.getlist("secondary_centers"),
+            venue_quotas=quotas,
             bidder_ids=[int(x) for x in str(form.get("bidder_ids") or "").replace("，", ",").split(",") if x.strip()],
             policy=policy,
         )
     except ValueError:
         raise ValidationFailed(
-            "请按格式填写：专业要求如“A010:3, A080:2”，人数与年限为整数，投标人为主体编号列表。", code="input.invalid"
+            "请按格式填写：专业要求如“A010:3, A080:2”，各场人数如“GY:3, ZY:2”，"
+            "人数与年限为整数，投标人为主体编号列表。",
+            code="input.invalid",
         ) from None
 
 

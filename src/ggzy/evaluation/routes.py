@@ -182,6 +182,7 @@ def start(
         representatives=body.representatives,
         requirements=[(r.specialty, r.count) for r in body.requirements],
         secondary_centers=body.secondary_centers,
+        venue_quotas=body.venue_quotas,
         bidder_ids=body.bidder_ids,
         policy=RecusalPolicy(
             body.recent_employment_years, body.max_engagements, body.engagement_months, tuple(body.excluded_regions)

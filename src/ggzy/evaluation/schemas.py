@@ -69,6 +69,9 @@ class DrawCreate(BaseModel):
     representatives: int = Field(ge=0, le=12)
     requirements: list[RequirementIn] = Field(min_length=1)
     secondary_centers: list[str] = []
+    venue_quotas: dict[str, int] = Field(
+        {}, description='X-14 各场抽取人数，如 {"GY": 3, "ZY": 2}；省略则主副场共用一个候选池'
+    )
     bidder_ids: list[int] = []
     recent_employment_years: int = Field(3, ge=0, le=20)
     max_engagements: int = Field(3, ge=0, le=100)

@@ -331,6 +331,7 @@ class DrawOrder:
     secondary_centers: list[str] = field(default_factory=list)
     bidder_ids: list[int] = field(default_factory=list)
     policy: algo.RecusalPolicy = field(default_factory=algo.RecusalPolicy)
+    venue_quotas: dict[str, int] = field(default_factory=dict)  # X-14 主场/副场各自抽取的人数; empty = one pool
 
 
 def section_context(session: Session, code: str) -> tuple[Section, TenderProject, Project]:
@@ -364,6 +365,7 @@ def _request(session: Session, order: DrawOrder) -> tuple[algo.DrawRequest, Sect
     secondary = tuple(dict.fromkeys(get_center(session, c).code for c in order.secondary_centers if c))
     if main in secondary:
         raise ValidationFailed("副场不能与主场为同一中心。", code="evaluation.secondary_is_main")
+    quotas = _venue_quotas(session, order.venue_quotas, (main, *secondary), experts)
     bidders = frozenset(order.bidder_ids) | repository.deposit_payers(session, s.id)
     req = algo.DrawRequest(
         section_code=s.code,
@@ -378,8 +380,34 @@ def _request(session: Session, order: DrawOrder) -> tuple[algo.DrawRequest, Sect
         agency_id=p.agency_id,
         bidder_ids=tuple(sorted(bidders)),
         policy=order.policy,
+        venue_quotas=quotas,
     )
     return req, s, p
+
+
+def _venue_quotas(
+    session: Session, asked: dict[str, int], venues: tuple[str, ...], experts: int
+) -> tuple[tuple[str, int], ...]:
+    """X-14: each venue's share, keyed by center code (old codes resolve), in venue order; the shares add up to the
+    experts to draw and name only the main venue and the chosen secondary venues."""
+    if not asked:
+        return ()
+    shares: dict[str, int] = {}
+    for code, n in asked.items():
+        c = get_center(session, code).code
+        if c not in venues:
+            raise ValidationFailed(
+                f"{code} 不是本次抽取的主场或副场（{'、'.join(venues)}），不能为其分配人数。",
+                code="evaluation.quota_venue",
+            )
+        if n < 0:
+            raise ValidationFailed(f"{code} 场的人数不能为负数。", code="evaluation.quota_negative")
+        shares[c] = shares.get(c, 0) + n
+    if sum(shares.values()) != experts:
+        raise ValidationFailed(
+            f"各场人数之和（{sum(shares.values())}）须等于专家人数 {experts}。", code="evaluation.quota_sum"
+        )
+    return tuple((c, shares.get(c, 0)) for c in venues)
 
 
 def _facts(session: Session, req: algo.DrawRequest) -> algo.Facts:
