@@ -1,4 +1,4 @@
-"""Read API over the chain: events for supervisors (cursor paging), the public checkpoint."""
+"""Read API over the chain: events for supervisors (opaque cursor paging, no ``seq``), the public checkpoint."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ def events(
     else:
         center_ids = set(scope_for(session, v, "center:audit:read").center_ids)
     page = audit.list_events(session, cursor=cursor, limit=limit, tag_prefix=tag_prefix, center_ids=center_ids)
-    return {"items": [audit.event_dict(e) for e in page.items], "next_cursor": page.next_cursor}
+    return {"items": [audit.served_event(e) for e in page.items], "next_cursor": page.next_cursor}
 
 
 @router.get("/checkpoint", summary="最新的平台签名检查点（公开，可离线校验）")

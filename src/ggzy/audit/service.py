@@ -1,4 +1,20 @@
-"""Use cases of the audit chain: record an event, checkpoint, read, verify."""
+"""Use cases of the audit chain: record an event, checkpoint, read, verify.
+
+What each reader learns about the chain:
+
+- ``ggzy audit verify`` (the operator, on the server) walks every event by its global ``seq``.
+- The read API never serves confidential events (``register_confidential``), to anyone — the platform
+  admin included — so no API reader sees the whole chain. It therefore serves no ``seq``, no hash and no
+  previous hash either (a hash covers ``seq`` and the previous hash, so consecutive hashes would tell
+  "nothing hidden in between" from "something hidden"), and it pages with opaque cursors
+  (``audit.cursor``). Gaps between served events thus no longer tell how many hidden events
+  (downloads, questions, deposits, bids, invitations) happened between them (招标投标法 第二十二条).
+- A signed checkpoint states the chain's length (``seq``) and head hash at its signing time: that total
+  is public by design, since it is what lets anyone check the chain from outside the database. It is
+  the only count published, and only at checkpoint times (every ``checkpoint_every`` events and every
+  ``checkpoint_minutes``); a reader who sees every served event of the province can still subtract two
+  checkpoints to learn how many hidden events the whole province recorded between them.
+"""
 
 from __future__ import annotations
 
@@ -14,10 +30,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ggzy.audit import chain
+from ggzy.audit import cursor as cursors
 from ggzy.audit.models import AuditCheckpoint, AuditEvent, AuditHead
 from ggzy.kit.actor import Actor
-from ggzy.kit.errors import ValidationFailed
-from ggzy.kit.paging import Page, check_limit, decode_cursor, encode_cursor
+from ggzy.kit.errors import ConfigError, ValidationFailed
+from ggzy.kit.paging import Page, check_limit
 from ggzy.kit.signing import PlatformKey, certificate_key_id, verify_platform_signature
 
 
@@ -135,8 +152,10 @@ def list_events(
     tag_prefix: str | None = None,
     center_ids: set[int] | None = None,
 ) -> Page[AuditEvent]:
-    """Events in chain order after ``cursor``; ``center_ids`` restricts to those centers' events."""
-    after = int(decode_cursor(cursor).get("seq", 0))
+    """Served events in chain order after ``cursor``; ``center_ids`` restricts to those centers' events.
+
+    Confidential events are left out for every reader, and the cursor is opaque (``audit.cursor``)."""
+    after = cursors.unseal(cursor, _cursor_key(session)) if cursor else 0
     n = check_limit(limit)
     stmt = select(AuditEvent).where(AuditEvent.seq > after).order_by(AuditEvent.seq).limit(n + 1)
     if tag_prefix:
@@ -148,12 +167,20 @@ def list_events(
     rows = list(session.execute(stmt).scalars())
     more = len(rows) > n
     rows = rows[:n]
-    return Page(items=rows, next_cursor=encode_cursor({"seq": rows[-1].seq}) if more and rows else None)
+    next_cursor = cursors.seal(rows[-1].seq, _cursor_key(session)) if more and rows else None
+    return Page(items=rows, next_cursor=next_cursor)
 
 
-def event_dict(e: AuditEvent) -> dict[str, Any]:
+def _cursor_key(session: Session) -> bytes:
+    key = config_of(session).platform_key
+    if key is None:
+        raise ConfigError("审计事件分页需要平台密钥：请通过 ggzy serve（Platform）启动，而不是直接连接数据库。")
+    return cursors.cursor_key(key)
+
+
+def served_event(e: AuditEvent) -> dict[str, Any]:
+    """An event as the read API serves it: its content, without ``seq`` or hashes (see the module docstring)."""
     return {
-        "seq": e.seq,
         "at": chain.time_text(e.at),
         "tag": e.tag,
         "actor_id": e.actor_id,
@@ -163,9 +190,6 @@ def event_dict(e: AuditEvent) -> dict[str, Any]:
         "ip": e.ip,
         "subject_id": e.subject_id,
         "payload": json.loads(e.payload),
-        "hash_alg": e.hash_alg,
-        "prev_hash": e.prev_hash,
-        "hash": e.hash,
     }
 
 

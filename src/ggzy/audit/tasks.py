@@ -6,7 +6,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ggzy.audit.models import AuditCheckpoint, AuditHead
@@ -45,8 +45,4 @@ def publish(path: Path, document: dict) -> None:
     tmp.replace(path)
 
 
-def count_events(session: Session) -> int:
-    return session.execute(select(func.coalesce(func.max(AuditHead.seq), 0))).scalar_one()
-
-
-__all__ = ["checkpoint_job", "config_of", "count_events", "latest_checkpoint", "publish"]
+__all__ = ["checkpoint_job", "config_of", "latest_checkpoint", "publish"]
