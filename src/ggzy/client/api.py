@@ -288,6 +288,37 @@ class GgzyClient:
         body = share_handover(base64.b64decode(mine["sealed_share"]), ident.key, ident.certificate, section=section)
         return self._call("POST", f"/api/v1/sections/{section}/opening/shares", auth=True, json=body)
 
+    def opening_record(self, section: str, *, now: dt.datetime | None = None) -> bytes:
+        """The opening record's exact bytes, after checking the platform's signature on them."""
+        if not self.token:
+            raise ClientError("尚未登录：请先运行 login（或给出令牌）。", code="client.not_logged_in")
+        try:
+            response = self._http.get(
+                f"/api/v1/sections/{section}/opening/record", headers={"authorization": f"Bearer {self.token}"}
+            )
+        except httpx.HTTPError as exc:
+            raise ClientError(f"无法连接平台 {self.server_url}（{exc}）。", code="client.unreachable") from None
+        if response.status_code >= 400:
+            self._raise(response)
+        content = response.content
+        signature = response.headers.get("x-signature", "")
+        verdict = self.verify_receipt({"signature": signature, "content": content.decode()}, now=now)
+        if not verdict.valid:
+            raise ClientError(f"开标记录的平台签名无效（{verdict.message}），不予签字。", code="client.bad_record")
+        return content
+
+    def opening_answer_record(
+        self, section: str, *, declined: str | None = None, now: dt.datetime | None = None
+    ) -> dict[str, Any]:
+        """E-13: sign the opening record we just checked (detached CMS over its exact bytes), or refuse to sign
+        with a reason."""
+        if declined:
+            body: dict[str, Any] = {"declined": declined}
+        else:
+            record = self.opening_record(section, now=now)
+            body = {"signature": base64.b64encode(self.sign(record)).decode()}
+        return self._call("POST", f"/api/v1/sections/{section}/opening/record/confirmations", auth=True, json=body)
+
     def withdraw_bid(self, section: str, number: str) -> dict[str, Any]:
         return self._call("POST", f"/api/v1/sections/{section}/bids/{number}/withdraw", auth=True)
 

@@ -205,6 +205,55 @@ def opening_share(
     typer.echo(f"份额 {result['index']} 已被接受。")
 
 
+@opening_app.command("record")
+def opening_record(
+    section: str = SECTION,
+    out: Path | None = typer.Option(None, "--out", help="把开标记录原文（JSON）保存到此文件，便于自行签名"),
+) -> None:
+    """查看开标记录：核对平台签名后列出各投标人的解密结果和报价。"""
+    import json
+
+    with _client() as client:
+        raw = client.opening_record(section)
+    if out is not None:
+        out.write_bytes(raw)
+    typer.echo(_record_summary(json.loads(raw)))
+
+
+@opening_app.command("confirm")
+def opening_confirm(
+    section: str = SECTION,
+    key: Path | None = typer.Option(None, "--key", help="私钥（PEM / PKCS#8）或 PKCS#12 文件（签字确认时必需）"),
+    cert: Path | None = CERT,
+    password: str | None = PASSWORD,
+    decline: str | None = typer.Option(None, "--decline", help="拒绝签字并说明理由（不需要私钥）"),
+) -> None:
+    """对开标记录电子签名确认（E-13），或以 --decline 拒绝签字并说明理由。"""
+    with _client() as client:
+        if decline is None:
+            if key is None:
+                raise typer.BadParameter("签字确认需要 --key（拒绝签字请用 --decline）。")
+            client.load_identity(key, cert, password)
+        result = client.opening_answer_record(section, declined=decline)
+    if result["answer"] == "signed":
+        typer.echo(f"已对标段 {section} 的开标记录电子签名确认（记录 SHA-256 {result['record_sha256']}）。")
+    else:
+        typer.echo(f"已记录：贵单位拒绝在标段 {section} 的开标记录上签字，理由随开标过程记录公布。")
+
+
+def _record_summary(record: dict) -> str:
+    content = record.get("BID_OPENING_CONTENT", {})
+    t = str(record.get("BID_OPENING_TIME", ""))  # yyyyMMddHHmmss, Asia/Shanghai (data set 506)
+    when = f"{t[:4]}-{t[4:6]}-{t[6:8]} {t[8:10]}:{t[10:12]}:{t[12:14]}" if len(t) == 14 else t
+    lines = [f"{record.get('NOTICE_NAME', '')}  开标时间 {when}（北京时间）"]
+    for b in content.get("bids", []):
+        price = f"{b['price_fen'] // 100:,}.{b['price_fen'] % 100:02d} 元" if b.get("price_fen") is not None else "—"
+        lines.append(f"  {b['bid']}  {b['bidder']}  {price}  {b['result']}")
+    for o in content.get("objections", []):
+        lines.append(f"  异议（{o['bidder']}）：{o['text']} —— {o.get('answer') or '待答复'}")
+    return "\n".join(lines)
+
+
 def main() -> None:
     """Entry point: failures are one line on stderr (exit 1 for a refusal by the server, 2 for bad input)."""
     try:

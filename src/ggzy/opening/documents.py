@@ -275,7 +275,31 @@ def build_transcript(session: Session, opening: Opening, *, key: PlatformKey) ->
         ],
         "bids": entries,
         "record_sha256": hashlib.sha256(opening.record_json or b"").hexdigest(),
+        "record_confirmations": _confirmations(session, opening, bids, names),
     }
+
+
+def _confirmations(session: Session, opening: Opening, bids, names) -> list[dict[str, Any]]:
+    """Each bidder's answer to the record (E-13), in bid order; ``answer`` is signed / declined / none."""
+    answered = {c.entity_id: c for c in repo.confirmations(session, opening.id)}
+    out: list[dict[str, Any]] = []
+    for ob in bids:
+        c = answered.get(ob.entity_id)
+        item: dict[str, Any] = {"bid": ob.number, "bidder": names.get(ob.entity_id)}
+        if c is None:
+            item["answer"] = "none"
+        elif c.signature is not None:
+            item.update(
+                answer="signed",
+                at=_t(c.at),
+                record_sha256=c.record_sha256,
+                signer=c.signer_fingerprint,
+                signature=base64.b64encode(c.signature).decode(),
+            )
+        else:
+            item.update(answer="declined", at=_t(c.at), record_sha256=c.record_sha256, reason=c.declined)
+        out.append(item)
+    return out
 
 
 def publish_transcript(session: Session, opening: Opening, *, now: dt.datetime, key: PlatformKey) -> None:

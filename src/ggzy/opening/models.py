@@ -1,5 +1,5 @@
 """The opening session of a section (开标), each bid's decryption result, roll call, content keys handed over,
-custodian shares brought back, objections, and the collusion findings."""
+custodian shares brought back, objections, the bidders' confirmations of the record, and the collusion findings."""
 
 from __future__ import annotations
 
@@ -147,6 +147,24 @@ class Objection(Base):
     answer: Mapped[str | None] = mapped_column(Text)
     answered_by: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
     answered_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+
+
+class RecordConfirmation(Base):
+    """A bidder's answer to the opening record (E-13): its electronic signature over the exact record bytes, or
+    its refusal to sign with the reason — both go into the published transcript."""
+
+    __tablename__ = "opening_record_confirmations"
+    __table_args__ = (UniqueConstraint("opening_id", "entity_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    opening_id: Mapped[int] = mapped_column(ForeignKey("openings.id"), index=True)
+    entity_id: Mapped[int] = mapped_column(ForeignKey("entities.id"))
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    record_sha256: Mapped[str] = mapped_column(String(64))
+    signature: Mapped[bytes | None] = mapped_column(LargeBinary)  # detached CMS over ``Opening.record_json``
+    signer_fingerprint: Mapped[str | None] = mapped_column(String(64))
+    declined: Mapped[str | None] = mapped_column(Text)  # the reason, when the bidder refuses to sign
 
 
 class ForensicFinding(Base):

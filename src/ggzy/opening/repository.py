@@ -17,6 +17,7 @@ from ggzy.opening.models import (
     Objection,
     Opening,
     OpeningBid,
+    RecordConfirmation,
     RollCall,
     ShareSubmission,
 )
@@ -138,6 +139,16 @@ def opening_key_for(session: Session, section_id: int) -> OpeningKey | None:
 def objections(session: Session, opening_id: int) -> list[Objection]:
     return list(
         session.execute(select(Objection).where(Objection.opening_id == opening_id).order_by(Objection.id)).scalars()
+    )
+
+
+def confirmations(session: Session, opening_id: int) -> list[RecordConfirmation]:
+    return list(
+        session.execute(
+            select(RecordConfirmation)
+            .where(RecordConfirmation.opening_id == opening_id)
+            .order_by(RecordConfirmation.id)
+        ).scalars()
     )
 
 

@@ -313,9 +313,40 @@ def confirm(
     return {"status": opening.status}
 
 
+class RecordAnswerIn(BaseModel):
+    signature: str | None = Field(
+        default=None, description="对开标记录 JSON（GET …/opening/record 的原始字节）的 CMS 分离签名，Base64"
+    )
+    declined: str | None = Field(default=None, max_length=2000, description="拒绝签字时填写理由（与签名二选一）")
+
+
+@router.post("/record/confirmations", status_code=201, summary="投标人对开标记录电子签名确认或拒签（E-13）")
+def answer_record(
+    code: str,
+    body: RecordAnswerIn,
+    request: Request,
+    v: Viewer = Depends(csrf_checked),
+    session: Session = Depends(db_session),
+) -> dict[str, Any]:
+    entity = acting_entity(v.principal, "entity:bid:submit")
+    row = service.answer_record(
+        session,
+        actor=v.actor,
+        now=platform_of(request).clock.now(),
+        code=code,
+        entity_id=entity,
+        trust=current_trust_list(session),
+        signature=b64(body.signature, "signature") if body.signature else None,
+        declined=body.declined,
+    )
+    return {"answer": "signed" if row.signature is not None else "declined", "record_sha256": row.record_sha256}
+
+
 def _published(session: Session, v: Viewer, code: str):
+    """The record once published; before that only the host side and — once it exists, to sign it (E-13) —
+    the section's bidders."""
     section, opening = service.record_of(session, code)
-    if opening.published_at is None and audience(session, v, code).kind != "host":
+    if opening.published_at is None and audience(session, v, code).kind not in ("host", "bidder"):
         raise NotFound("开标记录尚未公布。", code="opening.no_record")
     return section, opening
 

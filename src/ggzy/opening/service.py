@@ -30,7 +30,7 @@ from ggzy.kit.signing import PlatformKey
 from ggzy.opening import live
 from ggzy.opening import repository as repo
 from ggzy.opening.decryption import Expected, Outcome, open_bid
-from ggzy.opening.models import KeySubmission, Objection, Opening, OpeningBid, RollCall
+from ggzy.opening.models import KeySubmission, Objection, Opening, OpeningBid, RecordConfirmation, RollCall
 from ggzy.opening.policies import REMEDY_SOURCE, opening_rules
 from ggzy.opening.workflow import (
     BID,
@@ -725,6 +725,67 @@ def confirm(
     return opening
 
 
+def answer_record(
+    session: Session,
+    *,
+    actor: Actor,
+    now: dt.datetime,
+    code: str,
+    entity_id: int,
+    trust: TrustList,
+    signature: bytes | None = None,
+    declined: str | None = None,
+) -> RecordConfirmation:
+    """A bidder confirms the opening record with its electronic signature over the exact record bytes, or refuses
+    to sign and says why (E-13). Either answer is final and goes into the published transcript; bidders who do
+    not answer are listed as such. Answers are taken while the record waits for the center's confirmation."""
+    section, opening = _live_opening(session, code)
+    _own_bid(session, opening, entity_id)
+    if opening.status != OpeningStatus.RECORDED.value:
+        if opening.status == OpeningStatus.PUBLISHED.value:
+            raise IllegalTransition("开标记录已公布，签字确认已截止。", code="opening.record_closed")
+        raise IllegalTransition("开标记录尚未生成，暂不能签字确认。", code="opening.not_recorded")
+    if any(c.entity_id == entity_id for c in repo.confirmations(session, opening.id)):
+        raise Conflict("贵单位已对本开标记录签字确认或拒签，不能再次提交。", code="opening.already_answered")
+    assert opening.record_json is not None and actor.account_id is not None
+    reason = (declined or "").strip() or None
+    if (signature is None) == (reason is None):
+        raise ValidationFailed(
+            "请二选一：提交对开标记录 JSON 的 CMS 分离签名（签字确认），或填写拒绝签字的理由。",
+            code="opening.confirmation_choice",
+        )
+    if reason is not None and len(reason) > 2000:
+        raise ValidationFailed("拒签理由不超过 2000 字。", code="opening.bad_decline")
+    signer = None
+    if signature is not None:
+        signer = _signed_by_account(
+            session, opening.record_json, signature, account_id=actor.account_id, trust=trust, now=now
+        )
+    row = RecordConfirmation(
+        opening_id=opening.id,
+        entity_id=entity_id,
+        account_id=actor.account_id,
+        at=now,
+        record_sha256=_sha(opening.record_json) or "",
+        signature=signature,
+        signer_fingerprint=signer,
+        declined=reason,
+    )
+    session.add(row)
+    session.flush()
+    record(
+        session,
+        tag="opening:record:signed_by_bidder" if signature is not None else "opening:record:declined_by_bidder",
+        actor=actor,
+        now=now,
+        subject_id=section.code,
+        center_id=section.center_id,
+        payload={"entity_id": entity_id, "record_sha256": row.record_sha256, "signer": signer, "reason": reason},
+    )
+    _bump(session, opening)
+    return row
+
+
 def _sha(data: bytes | None) -> str | None:
     import hashlib
 
@@ -806,6 +867,10 @@ def snapshot(session: Session, section: Section) -> dict[str, Any] | None:
                 "answered_at": t(o.answered_at),
             }
             for o in objs
+        ],
+        "confirmations": [
+            {"entity_id": c.entity_id, "bidder": names.get(c.entity_id), "at": t(c.at), "declined": c.declined}
+            for c in repo.confirmations(session, opening.id)
         ],
         "findings": [
             {"kind": f.kind, "statement": f.statement, "bids": json.loads(f.bids)}

@@ -16,7 +16,9 @@ center gives the ciphertexts to — a regulator, an auditor, a court):
 With the platform's database as well (the content keys kept after opening — ``verify-opening`` run by the
 operator or a regulator with access):
   7. each opened bid, decrypted again with its stored content key, has the plaintext SHA-256/SM3 and the
-     manifest hash the transcript published (and the key's SHA-256 equals the one the bidder signed).
+     manifest hash the transcript published (and the key's SHA-256 equals the one the bidder signed);
+  8. each bidder's electronic signature on the record (E-13) is over the published record bytes, by the
+     certificate the transcript names, valid on the platform's trust list when it was given.
 Plaintext hashes cannot be checked from published data alone: that would need the content keys, which
 would make the bids readable to anyone holding the ciphertexts.
 """
@@ -93,6 +95,7 @@ def verify_section(session: Session, code: str, *, blobs: BlobStore, key: Platfo
     commitments = {s["commitment"] for s in (transcript.get("opening_key") or {}).get("shares", [])}
     for action in transcript.get("custodian_actions", []):
         report.check(action["commitment"] in commitments, f"份额 #{action['index']} 的承诺不是密钥分持时公布的承诺。")
+    _verify_confirmations(session, opening, transcript, report)
     stored = {ob.number: ob for ob in repo.opening_bids(session, opening.id)}
     for entry in transcript["bids"]:
         _verify_bid(
@@ -106,6 +109,32 @@ def verify_section(session: Session, code: str, *, blobs: BlobStore, key: Platfo
             content_key=getattr(stored.get(entry["bid"]), "content_key", None),
         )
     return report
+
+
+def _verify_confirmations(session: Session, opening: Opening, transcript: dict, report: Report) -> None:
+    """8. every bidder's signature on the record (E-13) is over these record bytes, by the certificate named, and
+    was valid on the trust list when it was given."""
+    from ggzy.pki.cms import verify_detached
+    from ggzy.pki.service import current_trust_list
+
+    record_json = opening.record_json or b""
+    digest = hashlib.sha256(record_json).hexdigest()
+    trust = None
+    for c in transcript.get("record_confirmations", []):
+        if c["answer"] == "none":
+            continue
+        n = c["bid"]
+        report.check(c["record_sha256"] == digest, f"投标 {n} 的投标人确认的不是公布的开标记录。")
+        if c["answer"] != "signed":
+            continue
+        trust = trust or current_trust_list(session)
+        try:
+            at = dt.datetime.fromisoformat(c["at"])
+            verdict = verify_detached(base64.b64decode(c["signature"]), record_json, trust=trust, now=at)
+            ok = verdict.valid and verdict.signers[0].certificate.fingerprint == c["signer"]  # type: ignore[union-attr]
+        except (GgzyError, ValueError):
+            ok = False
+        report.check(ok, f"投标 {n} 的投标人对开标记录的电子签名无效。")
 
 
 def _signed(content: bytes, signature: bytes | None, key: PlatformKey, now: dt.datetime) -> bool:

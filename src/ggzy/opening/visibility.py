@@ -10,6 +10,9 @@ Before the deadline nobody sees anything, not even whether an opening will happe
   and — only after ALL decryption is complete — every bidder's name and price (E-11, 《电子招标投标办法》
   第三十条);
 * everyone else (the public, other entities) sees the session's status and, once published, the record (E-15).
+
+Once the record exists, the host side and the bidders see each bidder's answer to it (signed / refused with the
+reason / not yet, E-13); the public sees the same once the record is published.
 """
 
 from __future__ import annotations
@@ -56,6 +59,7 @@ def hall_view(snapshot: dict[str, Any] | None, audience: Audience) -> dict[str, 
     if audience.kind == "public":
         if snapshot["published"]:  # the record is public (E-15): what it says, nothing more
             view["bids"] = [_bid(b, full=True, record=True) for b in snapshot["bids"]]
+            view["confirmations"] = _confirmations(snapshot)
         return view
     bids = snapshot["bids"]
     view.update(
@@ -70,6 +74,8 @@ def hall_view(snapshot: dict[str, Any] | None, audience: Audience) -> dict[str, 
         objections=snapshot["objections"],
     )
     disclosed = status in DISCLOSED
+    if status in (OpeningStatus.RECORDED, OpeningStatus.PUBLISHED):
+        view["confirmations"] = _confirmations(snapshot)
     if audience.kind == "host":
         view.update(
             roll_call=snapshot["roll_call"], bids=[_bid(b, full=True) for b in bids], findings=snapshot["findings"]
@@ -84,6 +90,22 @@ def hall_view(snapshot: dict[str, Any] | None, audience: Audience) -> dict[str, 
     if audience.custodian:
         view["custodian"] = snapshot["custodian"]
     return view
+
+
+def _confirmations(snapshot: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each bidder's answer to the record (E-13): signed, refused with its reason, or not yet answered."""
+    answered = {c["entity_id"]: c for c in snapshot.get("confirmations", [])}
+    out = []
+    for b in snapshot["bids"]:
+        c = answered.get(b["entity_id"])
+        if c is None:
+            out.append({"bidder": b["bidder"], "answer": "pending", "label": "未签字确认"})
+        elif c["declined"] is None:
+            out.append({"bidder": b["bidder"], "answer": "signed", "label": "已电子签名确认", "at": c["at"]})
+        else:
+            label = "拒绝签字：" + c["declined"]
+            out.append({"bidder": b["bidder"], "answer": "declined", "label": label, "at": c["at"]})
+    return out
 
 
 def _bid(b: dict[str, Any], *, full: bool, own: bool = False, record: bool = False) -> dict[str, Any]:
