@@ -24,6 +24,7 @@ from ggzy.centers import service as centers
 from ggzy.centers.calendar import WorkingCalendar
 from ggzy.centers.models import Center
 from ggzy.deposits import service as deposits
+from ggzy.evaluation import service as draws
 from ggzy.evaluation import tariff
 from ggzy.kit.actor import CHRONOGRAPH, Actor
 from ggzy.kit.clock import ensure_aware, to_shanghai
@@ -335,8 +336,8 @@ def decide_award(
     winner_entity_id: int | None = None,
     passed_over: dict[int, str] | None = None,
 ) -> AwardResult:
-    """The tenderee determines the winner (T-17 in order where bound); notices are sealed and sent; the losers'
-    deposits are scheduled for refund; the contract clock starts (T-18)."""
+    """The tenderee determines the winner (T-17 in order where bound); notices are sealed and sent; the committee
+    draw is revealed; the losers' deposits are scheduled for refund; the contract clock starts (T-18)."""
     x = load(session, section_code, lock=True)
     _tenderee(x, entity_id)
     cands = [_as_candidate(c) for c in repository.candidates(session, x.result.id)]
@@ -394,6 +395,8 @@ def _issue_notices(
         now=now,
         payload={"winner": winner.entity_id, "price_fen": won.price_fen, "contract_due_by": due.isoformat()},
     )
+    # The result is public from here: the committee's names and the draw seed come out with it (法 第三十七条, issue 6).
+    draws.reveal_with_award(session, now=now, section_id=x.section.id)
     deposits.schedule_refunds(session, x.section, "award", now, winner_entity_id=winner.entity_id, actor=actor)
 
 

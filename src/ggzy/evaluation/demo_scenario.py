@@ -3,7 +3,7 @@
 Published 70 days ago; cash deposits through the simulated bank; three bids built with ggzy-client's package and
 envelope code from the bidders' keys and submitted in-process; opened at the deadline by the bidders' key
 handovers; a committee of 5 drawn across 贵阳 (main venue) and 遵义 (secondary); declarations, review, scoring,
-the report signed by every expert; publicity, award notice, refunds, contract record; the draw revealed.
+the report signed by every expert; publicity, award notice (which reveals the draw), refunds, contract record.
 
 The bidders' certificates for this scenario come from a demo CA of its own whose validity starts before the
 publication (the demo's everyday certificates start the day ``ggzy demo`` first ran). Idempotent: a second run
@@ -468,14 +468,12 @@ def _expert(e) -> Actor:
     return Actor(e.account_id, e.name, "expert", None, "127.0.0.1")
 
 
-# --- award, refunds, contract, reveal ----------------------------------------------------------------------------
+# --- award (and reveal), refunds, contract ----------------------------------------------------------------------------
 
 
 def _award(session: Session, *, section, key, reported: dt.datetime) -> None:
     from ggzy.award import service as award
     from ggzy.deposits import service as deposits
-    from ggzy.evaluation import service as draws
-    from ggzy.evaluation.models import Draw
 
     tenderee = get_account(session, "tenderee.gy").entity_id
     actor = _actor(session, "tenderee.gy", "tenderee")
@@ -483,10 +481,8 @@ def _award(session: Session, *, section, key, reported: dt.datetime) -> None:
     result = award.publish_publicity(session, actor=actor, now=t, entity_id=tenderee, section_code=section.code)
     assert result.publicity_end is not None
     t = result.publicity_end + dt.timedelta(hours=1)
+    # The award notice reveals the draw's seed and committee in the same step.
     award.decide_award(session, actor=actor, now=t, key=key, entity_id=tenderee, section_code=section.code)
-    scope = _scope(session, "gy.staff", "center:expert:draw")
-    d = session.execute(select(Draw).where(Draw.section_id == section.id, Draw.status == "drawn")).scalar_one()
-    draws.reveal(session, actor=_actor(session, "gy.staff", "center_staff"), now=t, scope=scope, draw=d)
     _run_refunds(session, deposits, t + dt.timedelta(days=6))
     winner = session.get_one(type(result), result.id).winner_entity_id
     price = FORMS[next(u for u in FORMS if get_account(session, u).entity_id == winner)][0]

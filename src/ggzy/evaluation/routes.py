@@ -199,7 +199,11 @@ def start(
     return {"id": d.id, "status": d.status, "commitment": d.commitment, "request_hash": d.request_hash}
 
 
-@router.post("/sections/{code}/draws/{draw_id}/{action}", summary="执行抽取（run）、公开结果（reveal）或作废（cancel）")
+@router.post(
+    "/sections/{code}/draws/{draw_id}/{action}",
+    summary="执行抽取（run）、作废（cancel）或标段终止后公开结果（reveal）",
+    description="有中标结果的标段，发出中标通知书时系统自动公开种子和名单。",
+)
 def act(
     code: str,
     draw_id: int,

@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session
 
 from ggzy.audit.service import record, register_confidential
 from ggzy.authz.scope import CenterScope
+from ggzy.award import repository as awards
+from ggzy.award.workflow import AwardStatus
 from ggzy.centers.models import Center
 from ggzy.centers.service import get_center, register_center_owned
 from ggzy.evaluation import committee, repository
@@ -29,7 +31,7 @@ from ggzy.evaluation.models import (
 )
 from ggzy.evaluation.specialties import SPECIALTIES, specialty
 from ggzy.evaluation.workflow import DRAW, MEMBER, DrawStatus, MemberStatus
-from ggzy.kit.actor import Actor
+from ggzy.kit.actor import SYSTEM, Actor
 from ggzy.kit.errors import Conflict, Forbidden, GgzyError, NotFound, ValidationFailed
 from ggzy.projects.models import Project, Section, TenderProject
 
@@ -611,10 +613,17 @@ def _replace(session: Session, *, actor: Actor, now: dt.datetime, d: Draw, m: Dr
         )
 
 
-def reveal(session: Session, *, actor: Actor, now: dt.datetime, scope: CenterScope, draw: Draw) -> Draw:
-    """Publish the seed and the committee after the result (for now an explicit staff action)."""
-    _staff_section(session, scope, draw)
-    draw.status = DRAW.decide(draw, DrawStatus(draw.status), "reveal", {"now": now}).target.value
+def _reveal_context(session: Session, draw: Draw, now: dt.datetime) -> dict[str, Any]:
+    result = awards.result_of(session, draw.section_id)
+    section = session.get_one(Section, draw.section_id)
+    public = result is not None and result.status in (AwardStatus.NOTIFIED, AwardStatus.CONTRACTED)
+    return {"now": now, "result_public": public, "section_status": section.status}
+
+
+def _reveal(session: Session, *, actor: Actor, now: dt.datetime, draw: Draw) -> Draw:
+    ctx = _reveal_context(session, draw, now)
+    basis = "award_notice" if ctx["result_public"] else f"section_{ctx['section_status']}"
+    draw.status = DRAW.decide(draw, DrawStatus(draw.status), "reveal", ctx).target.value
     draw.revealed_at = now
     req = json.loads(draw.request)
     seated = [m for m in repository.members_of(session, draw.id) if m.status != MemberStatus.REFUSED]
@@ -636,9 +645,33 @@ def reveal(session: Session, *, actor: Actor, now: dt.datetime, scope: CenterSco
         now=now,
         subject_id=draw.id,
         center_id=draw.center_id,
-        payload={"seed": draw.seed.hex(), "committee": [[m.seq, m.expert_id] for m in seated]},
+        payload={"seed": draw.seed.hex(), "committee": [[m.seq, m.expert_id] for m in seated], "basis": basis},
     )
     return draw
+
+
+def _locked(session: Session, draw_id: int) -> Draw:
+    # Row lock and a fresh read: a concurrent award notice or cancel may have moved the draw since it was loaded.
+    return session.get_one(Draw, draw_id, with_for_update=True, populate_existing=True)
+
+
+def reveal(session: Session, *, actor: Actor, now: dt.datetime, scope: CenterScope, draw: Draw) -> Draw:
+    """Staff publish the seed and the committee of a section that ended without an award (terminated); with an
+    award the reveal is automatic at the award notice (``reveal_with_award``)."""
+    _staff_section(session, scope, draw)
+    draw = _locked(session, draw.id)
+    return _reveal(session, actor=actor, now=now, draw=draw)
+
+
+def reveal_with_award(session: Session, *, now: dt.datetime, section_id: int) -> list[Draw]:
+    """Publish seed and committee of every drawn draw of the section when its award notice is issued, in the same
+    transaction, as the platform (issue 6: the seed is revealed after the award); revealed, cancelled and merely
+    committed draws are left as they are, so a second call changes nothing."""
+    out = []
+    for d in repository.draws_of(session, section_id):
+        if d.status == DrawStatus.DRAWN and _locked(session, d.id).status == DrawStatus.DRAWN:
+            out.append(_reveal(session, actor=SYSTEM, now=now, draw=d))
+    return out
 
 
 def cancel(session: Session, *, actor: Actor, now: dt.datetime, scope: CenterScope, draw: Draw, reason: str) -> Draw:
