@@ -16,13 +16,13 @@ def _login(page, server: str, username: str) -> None:
     page.goto(server + "/login")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", DEMO_PASSWORD)
-    page.locator("form[action='/login'] button[type=submit]").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator("form[action='/login'] button[type=submit]").click()
 
 
 def _logout(page) -> None:
-    page.click("text=退出登录")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("text=退出登录")
 
 
 def _messages(page) -> str:
@@ -36,35 +36,35 @@ def test_a_construction_tender_from_registration_to_a_bidders_question(server, b
     page.fill("#name", "页面测试道路工程")
     page.select_option("#center", "GY")
     page.fill("#estimate", "10000000")
-    page.click("button:has-text('登记')")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("button:has-text('登记')")
     assert "/workspace/P520100" in page.url
     code = page.url.split("/workspace/")[1].split("?")[0]
     page.set_input_files(
         "#file", files=[{"name": "招标文件.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4 tender" * 64}]
     )
-    page.click("button:has-text('上传')")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("button:has-text('上传')")
     assert "已上传" in _messages(page)
     page.fill("#body", "一、招标条件……")
     page.fill("#bd", "2026-11-20T09:30")  # less than 20 days: refused with the rule
-    page.click("button:has-text('提交交易中心审核')")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("button:has-text('提交交易中心审核')")
     assert "T-4" in _messages(page)
     page.fill("#body", "一、招标条件……")
     page.fill("#bd", "2026-11-27T09:30")
     page.fill("#dep", "200000")
     page.check("input[value=cash]")
-    page.click("button:has-text('提交交易中心审核')")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("button:has-text('提交交易中心审核')")
     assert "已提交" in _messages(page)
     _logout(page)
 
     _login(page, server, "gy.staff")
     assert "贵阳中心工作人员" in page.content(), page.content()[-3000:]
     page.click("text=公告审核")
-    page.locator("article", has_text=code).locator("button:has-text('审核通过并发布')").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator("article", has_text=code).locator("button:has-text('审核通过并发布')").click()
     assert "已发布" in _messages(page)
     _logout(page)
 
@@ -75,12 +75,12 @@ def test_a_construction_tender_from_registration_to_a_bidders_question(server, b
         page.click("text=招标文件.pdf")
     assert download.value.suggested_filename == "招标文件.pdf"
     page.fill("textarea[name=text]", "工期能否调整？")
-    page.click("button:has-text('提交问题')")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("button:has-text('提交问题')")
     assert "问题已提交" in _messages(page)
     # The deposit: instructions on the bidder's page, paid through the simulated bank's signed notification.
-    page.click("text=保证金缴纳方式与状态")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("text=保证金缴纳方式与状态")
     account = page.locator("dt:has-text('账号') + dd").inner_text().strip()
     bank = SimulatedBank(server.data_dir / "demo-bank", now=server.clock.now())
     body, headers = bank.notification(
