@@ -13,22 +13,26 @@ def test_a_newcomer_finds_the_network_logs_in_and_out(server, browser, tmp_path)
     page = browser.new_page()
     page.goto(server + "/")
     assert "贵州省公共资源交易平台" in page.title()
-    page.click("text=交易中心")
-    page.click("text=清镇市公共资源交易中心")
+    with page.expect_navigation():
+        page.click("text=交易中心")
+    with page.expect_navigation():
+        page.click("text=清镇市公共资源交易中心")
     assert "520181" in page.content()
-    page.click("text=登录")
+    with page.expect_navigation():
+        page.click("text=登录")
     page.fill("input[name=username]", "gy.staff")
     page.fill("input[name=password]", "not-the-password")
-    page.click("button[type=submit] >> nth=-1")
+    with page.expect_navigation():
+        page.click("button[type=submit] >> nth=-1")
     assert "用户名或密码错误" in page.content()
     page.fill("input[name=username]", "gy.staff")
     page.fill("input[name=password]", DEMO_PASSWORD)
-    page.locator("form[action='/login'] button[type=submit]").click()
-    page.wait_for_url(server + "/")
+    with page.expect_navigation(url=server + "/"):
+        page.locator("form[action='/login'] button[type=submit]").click()
     assert "贵阳中心工作人员" in page.content()
     page.screenshot(path=str(tmp_path / "home-signed-in.png"), full_page=True)
-    page.click("text=退出登录")
-    page.wait_for_url(server + "/")
+    with page.expect_navigation(url=server + "/"):
+        page.click("text=退出登录")
     assert "贵阳中心工作人员" not in page.content()
 
 
