@@ -18,6 +18,7 @@ from ggzy.evaluation.models import Draw
 from ggzy.evaluation.session_models import EvaluationSeat, EvaluationSession, ExpertFeePayment
 from ggzy.kit.actor import SYSTEM
 from ggzy.kit.blobs import BlobStore
+from ggzy.opening.models import Opening
 from ggzy.opening.verify import verify_section as verify_opening
 from ggzy.projects.models import Project, Section, TenderProject
 
@@ -56,6 +57,9 @@ def test_the_demo_evaluates_a_section_across_two_centers_and_everything_verifies
     assert checks and all(c.ok for c in checks), [c.line() for c in checks]
     report = verify_opening(session, s.code, blobs=BlobStore(tmp_path / "blobs"), key=platform.key, now=clock.now())
     assert report.ok, report.problems
+    opening = session.execute(select(Opening).where(Opening.section_id == s.id)).scalar_one()
+    answers = [c["answer"] for c in json.loads(opening.transcript_json)["record_confirmations"]]
+    assert sorted(answers) == ["none", "signed", "signed"]  # E-13: two bidders signed the record
     bundle = archive.export(
         session, section_code=s.code, key=platform.key, now=clock.now(), blobs=BlobStore(tmp_path / "blobs")
     )

@@ -338,6 +338,7 @@ def _open(session: Session, *, section, certs, bids, deadline: dt.datetime, key,
     from ggzy.opening.handover import key_handover
     from ggzy.opening.models import Opening
     from ggzy.pki import service as pki
+    from ggzy.pki.cms import sign_detached
 
     env = opening.Env(BlobStore(data_dir / "blobs"), key, data_dir / "tmp")
     opening.start(session, section.id, deadline)
@@ -389,6 +390,18 @@ def _open(session: Session, *, section, certs, bids, deadline: dt.datetime, key,
             break
         at = max(at, row.next_check) + dt.timedelta(seconds=1)
         opening.advance(session, row.id, at, env=env)
+    # E-13: two bidders sign the record with their certificates; the third does not answer before publication.
+    for username in list(FORMS)[:2]:
+        private, cert = certs[username]
+        opening.answer_record(
+            session,
+            actor=_actor(session, username, "bidder"),
+            now=at + dt.timedelta(minutes=2),
+            code=section.code,
+            entity_id=get_account(session, username).entity_id,
+            trust=pki.current_trust_list(session),
+            signature=sign_detached(row.record_json or b"", cert, private, signing_time=at + dt.timedelta(minutes=2)),
+        )
     opening.confirm(
         session,
         actor=_actor(session, "gy.staff", "center_staff"),
