@@ -16,7 +16,7 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/audit")
-def audit_home(request: Request, session: Session = Depends(db_session), v: Viewer = Depends(viewer)):
+def audit_home(request: Request, session: Session = Depends(db_session, scope="function"), v: Viewer = Depends(viewer)):
     cp = audit.latest_checkpoint(session)
     platform = platform_of(request)
     return page(

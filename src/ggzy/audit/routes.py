@@ -20,7 +20,7 @@ def events(
     cursor: str | None = None,
     limit: int = Query(100, ge=1, le=500),
     tag_prefix: str | None = None,
-    session: Session = Depends(db_session),
+    session: Session = Depends(db_session, scope="function"),
     v: Viewer = Depends(signed_in),
 ):
     nodes = centers.nodes(session)
@@ -35,7 +35,7 @@ def events(
 
 
 @router.get("/checkpoint", summary="最新的平台签名检查点（公开，可离线校验）")
-def checkpoint(request: Request, session: Session = Depends(db_session)):
+def checkpoint(request: Request, session: Session = Depends(db_session, scope="function")):
     cp = audit.latest_checkpoint(session)
     if cp is None:
         raise NotFound("尚无签名检查点。", code="audit.no_checkpoint")

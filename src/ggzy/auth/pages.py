@@ -48,7 +48,7 @@ def login(
     password: str = Form(""),
     csrf_token: str = Form(""),
     next: str = Form("/"),
-    session: Session = Depends(db_session),
+    session: Session = Depends(db_session, scope="function"),
 ):
     expected = request.cookies.get(CSRF_COOKIE)
     if not expected or not secrets.compare_digest(expected, csrf_token):
@@ -81,7 +81,9 @@ def login(
 
 
 @router.post("/logout")
-def logout(request: Request, session: Session = Depends(db_session), v: Viewer = Depends(csrf_checked)):
+def logout(
+    request: Request, session: Session = Depends(db_session, scope="function"), v: Viewer = Depends(csrf_checked)
+):
     token = request.cookies.get(SESSION_COOKIE)
     if token and v.account is not None:
         auth.close_session(session, now=platform_of(request).clock.now(), token=token, actor=v.actor)

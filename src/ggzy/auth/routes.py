@@ -25,7 +25,7 @@ def _center_codes(session: Session) -> dict[int, str]:
 
 
 @router.post("/auth/tokens", response_model=TokenIssued, status_code=201, summary="用户名密码换取 API 令牌")
-def issue_token(body: TokenRequest, request: Request, session: Session = Depends(db_session)):
+def issue_token(body: TokenRequest, request: Request, session: Session = Depends(db_session, scope="function")):
     platform = platform_of(request)
     now = platform.clock.now()
     try:
@@ -48,14 +48,16 @@ def issue_token(body: TokenRequest, request: Request, session: Session = Depends
 
 
 @router.delete("/auth/tokens/current", status_code=204, summary="注销当前令牌")
-def revoke_token(request: Request, session: Session = Depends(db_session), v: Viewer = Depends(signed_in)):
+def revoke_token(
+    request: Request, session: Session = Depends(db_session, scope="function"), v: Viewer = Depends(signed_in)
+):
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
         auth.close_session(session, now=platform_of(request).clock.now(), token=header[7:].strip(), actor=v.actor)
 
 
 @router.get("/me", response_model=Me, summary="当前账户及其岗位")
-def me(session: Session = Depends(db_session), v: Viewer = Depends(signed_in)):
+def me(session: Session = Depends(db_session, scope="function"), v: Viewer = Depends(signed_in)):
     codes = _center_codes(session)
     a = v.account
     assert a is not None
@@ -80,7 +82,10 @@ def me(session: Session = Depends(db_session), v: Viewer = Depends(signed_in)):
 
 @router.post("/accounts", response_model=AccountRead, status_code=201, summary="开设账户并授予岗位")
 def create_account(
-    body: AccountCreate, request: Request, session: Session = Depends(db_session), v: Viewer = Depends(csrf_checked)
+    body: AccountCreate,
+    request: Request,
+    session: Session = Depends(db_session, scope="function"),
+    v: Viewer = Depends(csrf_checked),
 ):
     center_id = get_center(session, body.home_center).id if body.home_center else None
     # Province-wide administrators open any account; a center administrator opens accounts of its own
@@ -123,7 +128,7 @@ def create_account(
 
 
 @router.get("/accounts", response_model=list[AccountRead], summary="账户列表（按管理范围）")
-def list_accounts(session: Session = Depends(db_session), v: Viewer = Depends(signed_in)):
+def list_accounts(session: Session = Depends(db_session, scope="function"), v: Viewer = Depends(signed_in)):
     codes = _center_codes(session)
     if has(v.principal, "province:account:manage", centers.nodes(session)):
         rows = session.execute(select(Account).order_by(Account.id)).scalars()

@@ -22,7 +22,9 @@ MANAGE, BIDDER = "entity:project:manage", "entity:bid:submit"
 
 
 @router.get("/awards")
-def awards_page(request: Request, session: Session = Depends(db_session), v: Viewer = Depends(viewer)):
+def awards_page(
+    request: Request, session: Session = Depends(db_session, scope="function"), v: Viewer = Depends(viewer)
+):
     rows = [
         {"section": s, "tp": tp, "result": r, "label": STATUS_LABELS[AwardStatus(r.status)]}
         for r, s, tp in repository.public_results(session)
@@ -73,7 +75,9 @@ def _section_page(request: Request, session: Session, v: Viewer, code: str, erro
 
 
 @router.get("/sections/{code}/award")
-def award_page(code: str, request: Request, session: Session = Depends(db_session), v: Viewer = Depends(viewer)):
+def award_page(
+    code: str, request: Request, session: Session = Depends(db_session, scope="function"), v: Viewer = Depends(viewer)
+):
     return _section_page(request, session, v, code)
 
 

@@ -28,13 +28,17 @@ def _now(request: Request):
 
 
 @router.get("/sections/{code}/award", summary="中标候选人公示与中标结果（公开，数据集 511/513）")
-def public_award(code: str, session: Session = Depends(db_session)):
+def public_award(code: str, session: Session = Depends(db_session, scope="function")):
     return visibility.public_view(session, service.load(session, code))
 
 
 @router.post("/sections/{code}/award/publicity", summary="招标人发布中标候选人公示（T-16）")
 def publish(
-    code: str, body: PublicityCreate, request: Request, session: Session = Depends(db_session), v=Depends(csrf_checked)
+    code: str,
+    body: PublicityCreate,
+    request: Request,
+    session: Session = Depends(db_session, scope="function"),
+    v=Depends(csrf_checked),
 ):
     r = service.publish_publicity(
         session,
@@ -53,7 +57,11 @@ def publish(
 
 @router.post("/sections/{code}/award/objections", status_code=201, summary="投标人在公示期内提出异议（暂停至答复）")
 def object_(
-    code: str, body: ObjectionCreate, request: Request, session: Session = Depends(db_session), v=Depends(csrf_checked)
+    code: str,
+    body: ObjectionCreate,
+    request: Request,
+    session: Session = Depends(db_session, scope="function"),
+    v=Depends(csrf_checked),
 ):
     o = service.file_objection(
         session,
@@ -67,7 +75,7 @@ def object_(
 
 
 @router.get("/sections/{code}/award/objections", summary="异议：招标人看全部，投标人看本单位提出的")
-def objections(code: str, session: Session = Depends(db_session), v: Viewer = Depends(signed_in)):
+def objections(code: str, session: Session = Depends(db_session, scope="function"), v: Viewer = Depends(signed_in)):
     x = service.load(session, code)
     manager, bidder = entity_holding(v.principal, MANAGE), entity_holding(v.principal, BIDDER)
     if manager is not None and may_manage(x.project, manager):
@@ -85,7 +93,7 @@ def reply(
     objection_id: int,
     body: ObjectionReply,
     request: Request,
-    session: Session = Depends(db_session),
+    session: Session = Depends(db_session, scope="function"),
     v=Depends(csrf_checked),
 ):
     o = service.reply_objection(
@@ -102,7 +110,11 @@ def reply(
 
 @router.post("/sections/{code}/award/decision", summary="招标人确定中标人；平台签章发出中标通知书与结果通知书")
 def decide(
-    code: str, body: Decision, request: Request, session: Session = Depends(db_session), v=Depends(csrf_checked)
+    code: str,
+    body: Decision,
+    request: Request,
+    session: Session = Depends(db_session, scope="function"),
+    v=Depends(csrf_checked),
 ):
     platform = platform_of(request)
     r = service.decide_award(
@@ -123,7 +135,7 @@ def decide(
 
 
 @router.get("/sections/{code}/award/notices", summary="通知书：中标人和其他投标人各看本单位的，招标人看全部")
-def notices(code: str, session: Session = Depends(db_session), v: Viewer = Depends(signed_in)):
+def notices(code: str, session: Session = Depends(db_session, scope="function"), v: Viewer = Depends(signed_in)):
     x = service.load(session, code)
     rows = [n for n in repository.notices(session, x.result.id) if _may_read_notice(session, v, x, n.entity_id)]
     if not rows and not _is_party(session, v, x):
@@ -137,7 +149,9 @@ def notices(code: str, session: Session = Depends(db_session), v: Viewer = Depen
 
 
 @router.get("/sections/{code}/award/notices/{number}.pdf", summary="下载签章的通知书 PDF")
-def notice_pdf(code: str, number: str, session: Session = Depends(db_session), v: Viewer = Depends(signed_in)):
+def notice_pdf(
+    code: str, number: str, session: Session = Depends(db_session, scope="function"), v: Viewer = Depends(signed_in)
+):
     x = service.load(session, code)
     for n in repository.notices(session, x.result.id):
         if n.number == number and _may_read_notice(session, v, x, n.entity_id):
@@ -165,7 +179,11 @@ def _may_read_notice(session: Session, v: Viewer, x: service.Loaded, addressee: 
 
 @router.post("/sections/{code}/award/contract", status_code=201, summary="招标人备案合同（中标通知书发出后30日内）")
 def contract(
-    code: str, body: ContractCreate, request: Request, session: Session = Depends(db_session), v=Depends(csrf_checked)
+    code: str,
+    body: ContractCreate,
+    request: Request,
+    session: Session = Depends(db_session, scope="function"),
+    v=Depends(csrf_checked),
 ):
     c = service.record_contract(
         session,
@@ -179,7 +197,12 @@ def contract(
 
 
 @router.get("/sections/{code}/archive", summary="项目电子档案（签名 zip，可离线核验）")
-def export_archive(code: str, request: Request, session: Session = Depends(db_session), v: Viewer = Depends(signed_in)):
+def export_archive(
+    code: str,
+    request: Request,
+    session: Session = Depends(db_session, scope="function"),
+    v: Viewer = Depends(signed_in),
+):
     section, _tp, _p = repository.section_by_code(session, code)
     nodes = centers.nodes(session)
     if not (

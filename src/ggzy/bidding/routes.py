@@ -80,7 +80,7 @@ def _upload_json(u: Upload, got: int) -> dict[str, Any]:
     response_class=PlainTextResponse,
     summary="本标段开标密钥证书（PEM）：投标文件须加密给它（公开）",
 )
-def opening_key_pem(code: str, session: Session = Depends(db_session)):
+def opening_key_pem(code: str, session: Session = Depends(db_session, scope="function")):
     row = service.opening_key(session, service.open_section(session, code))
     return PlainTextResponse(
         ceremony.opening_certificate_pem(row),
@@ -95,7 +95,7 @@ def start_upload(
     body: UploadCreate,
     request: Request,
     v: Viewer = Depends(csrf_checked),
-    session: Session = Depends(db_session),
+    session: Session = Depends(db_session, scope="function"),
 ):
     entity_id = acting_entity(v.principal, SUBMIT)
     assert v.account is not None
@@ -115,7 +115,11 @@ def start_upload(
 
 @router.get("/sections/{code}/uploads/{token}", summary="续传：查询已收到的字节数")
 def upload_status(
-    code: str, token: str, request: Request, v: Viewer = Depends(signed_in), session: Session = Depends(db_session)
+    code: str,
+    token: str,
+    request: Request,
+    v: Viewer = Depends(signed_in),
+    session: Session = Depends(db_session, scope="function"),
 ):
     assert v.account is not None
     u = service.own_upload(session, token, v.account.id, _now(request))
@@ -199,7 +203,7 @@ def complete_upload(code: str, token: str, body: Completion, request: Request, v
 
 
 @router.get("/sections/{code}/bids/mine", summary="我单位在本标段的投标文件与回执（只含本单位）")
-def my_bids(code: str, v: Viewer = Depends(signed_in), session: Session = Depends(db_session)):
+def my_bids(code: str, v: Viewer = Depends(signed_in), session: Session = Depends(db_session, scope="function")):
     entity_id = acting_entity(v.principal, SUBMIT)
     return [bid_json(b, rs) for b, rs in service.own_bids(session, entity_id=entity_id, section_code=code)]
 
@@ -210,7 +214,7 @@ def withdraw(
     number: str,
     request: Request,
     v: Viewer = Depends(csrf_checked),
-    session: Session = Depends(db_session),
+    session: Session = Depends(db_session, scope="function"),
 ):
     entity_id = acting_entity(v.principal, SUBMIT)
     receipt = service.withdraw(
@@ -226,6 +230,6 @@ def withdraw(
 
 
 @router.get("/bid-receipts/{number}", summary="我单位的一张回执（平台签名）")
-def get_receipt(number: str, v: Viewer = Depends(signed_in), session: Session = Depends(db_session)):
+def get_receipt(number: str, v: Viewer = Depends(signed_in), session: Session = Depends(db_session, scope="function")):
     entity_id = acting_entity(v.principal, SUBMIT)
     return receipt_json(service.own_receipt(session, entity_id=entity_id, number=number))

@@ -18,7 +18,9 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/centers")
-def center_list(request: Request, session: Session = Depends(db_session), v: Viewer = Depends(viewer)):
+def center_list(
+    request: Request, session: Session = Depends(db_session, scope="function"), v: Viewer = Depends(viewer)
+):
     rows = centers.all_centers(session)
     by_id = {c.id: c for c in rows}
     venue_counts = dict(session.execute(select(Venue.center_id, func.count(Venue.id)).group_by(Venue.center_id)).all())
@@ -46,7 +48,9 @@ def center_list(request: Request, session: Session = Depends(db_session), v: Vie
 
 
 @router.get("/centers/{code}")
-def center_detail(code: str, request: Request, session: Session = Depends(db_session), v: Viewer = Depends(viewer)):
+def center_detail(
+    code: str, request: Request, session: Session = Depends(db_session, scope="function"), v: Viewer = Depends(viewer)
+):
     c = centers.get_center(session, code)
     rows = centers.all_centers(session)
     by_id = {x.id: x for x in rows}

@@ -42,14 +42,14 @@ def center_read(session: Session, c: Center, codes: dict[int, str]) -> dict:
 
 
 @router.get("", response_model=list[CenterRead], summary="全省交易中心网络（含已整合中心）")
-def list_centers(session: Session = Depends(db_session)):
+def list_centers(session: Session = Depends(db_session, scope="function")):
     rows = centers.all_centers(session)
     codes = {c.id: c.code for c in rows}
     return [center_read(session, c, codes) for c in rows]
 
 
 @router.get("/{code}", response_model=CenterDetail, summary="一个中心及其场地；旧代码同样可查")
-def get_center(code: str, session: Session = Depends(db_session)):
+def get_center(code: str, session: Session = Depends(db_session, scope="function")):
     c = centers.get_center(session, code)
     rows = centers.all_centers(session)
     codes = {x.id: x.code for x in rows}
@@ -69,7 +69,12 @@ def get_center(code: str, session: Session = Depends(db_session)):
 
 
 @router.get("/{code}/calendar", response_model=list[CalendarDayRead], summary="节假日与调休工作日")
-def calendar(code: str, start: dt.date = Query(...), end: dt.date = Query(...), session: Session = Depends(db_session)):
+def calendar(
+    code: str,
+    start: dt.date = Query(...),
+    end: dt.date = Query(...),
+    session: Session = Depends(db_session, scope="function"),
+):
     if end < start or (end - start).days > 3 * 366:
         raise ValidationFailed("日期范围无效：end 不得早于 start，且跨度不超过 3 年。", code="centers.bad_range")
     c = centers.get_center(session, code)
@@ -84,7 +89,7 @@ def add_venue(
     code: str,
     body: VenueCreate,
     request: Request,
-    session: Session = Depends(db_session),
+    session: Session = Depends(db_session, scope="function"),
     v: Viewer = Depends(csrf_checked),
 ):
     c = centers.get_center(session, code)
@@ -120,7 +125,7 @@ def plan_merger(
     code: str,
     body: MergerCreate,
     request: Request,
-    session: Session = Depends(db_session),
+    session: Session = Depends(db_session, scope="function"),
     v: Viewer = Depends(csrf_checked),
 ):
     scope_for(session, v, "province:center:manage")

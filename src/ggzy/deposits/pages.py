@@ -90,7 +90,9 @@ async def guarantee_form(code: str, request: Request, v: Viewer = Depends(csrf_c
 
 
 @router.get("/deposits/reconciliation")
-def reconciliation_page(request: Request, session: Session = Depends(db_session), v: Viewer = Depends(signed_in)):
+def reconciliation_page(
+    request: Request, session: Session = Depends(db_session, scope="function"), v: Viewer = Depends(signed_in)
+):
     scope = scope_for(session, v, "center:deposit:reconcile")
     return page(
         request,

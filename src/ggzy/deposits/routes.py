@@ -36,7 +36,7 @@ def submit_guarantee(
     code: str,
     body: GuaranteeCreate,
     request: Request,
-    session: Session = Depends(db_session),
+    session: Session = Depends(db_session, scope="function"),
     v: Viewer = Depends(csrf_checked),
 ):
     entity_id = acting_entity(v.principal, BIDDER)
@@ -54,7 +54,7 @@ def submit_guarantee(
 
 
 @router.get("/deposits/refunds", summary="本单位的保证金退还记录")
-def my_refunds(session: Session = Depends(db_session), v: Viewer = Depends(signed_in)):
+def my_refunds(session: Session = Depends(db_session, scope="function"), v: Viewer = Depends(signed_in)):
     return {"items": service.refunds_of(session, acting_entity(v.principal, BIDDER))}
 
 
@@ -84,7 +84,7 @@ async def bank_notification(request: Request):
 
 
 @router.get("/deposits/reconciliation", summary="保证金对账异常事项（未匹配、金额不符、逾期、付款人名称不符）")
-def reconciliation(session: Session = Depends(db_session), v: Viewer = Depends(signed_in)):
+def reconciliation(session: Session = Depends(db_session, scope="function"), v: Viewer = Depends(signed_in)):
     scope = scope_for(session, v, "center:deposit:reconcile")
     return {"items": service.reconciliation(session, scope)}
 
@@ -94,7 +94,7 @@ def resolve(
     payment_id: int,
     body: Resolution,
     request: Request,
-    session: Session = Depends(db_session),
+    session: Session = Depends(db_session, scope="function"),
     v: Viewer = Depends(csrf_checked),
 ):
     scope = scope_for(session, v, "center:deposit:reconcile")
@@ -105,7 +105,7 @@ def resolve(
 
 
 @router.get("/admin/banks", summary="保证金开户银行")
-def banks(session: Session = Depends(db_session), v: Viewer = Depends(signed_in)):
+def banks(session: Session = Depends(db_session, scope="function"), v: Viewer = Depends(signed_in)):
     scope_for(session, v, "province:deposit:manage")
     return {
         "items": [
@@ -116,20 +116,30 @@ def banks(session: Session = Depends(db_session), v: Viewer = Depends(signed_in)
 
 
 @router.post("/admin/banks", status_code=201, summary="登记保证金开户银行及其通知签名证书")
-def add_bank(body: BankCreate, request: Request, session: Session = Depends(db_session), v=Depends(csrf_checked)):
+def add_bank(
+    body: BankCreate,
+    request: Request,
+    session: Session = Depends(db_session, scope="function"),
+    v=Depends(csrf_checked),
+):
     scope_for(session, v, "province:deposit:manage")
     b = service.register_bank(session, actor=v.actor, now=platform_of(request).clock.now(), **body.model_dump())
     return {"code": b.code, "name": b.name, "account_prefix": b.account_prefix}
 
 
 @router.get("/admin/guarantee-issuers", summary="保函出具机构")
-def issuers(session: Session = Depends(db_session), v: Viewer = Depends(signed_in)):
+def issuers(session: Session = Depends(db_session, scope="function"), v: Viewer = Depends(signed_in)):
     scope_for(session, v, "province:deposit:manage")
     return {"items": [{"code": i.code, "name": i.name, "form": i.form} for i in repository.issuers(session)]}
 
 
 @router.post("/admin/guarantee-issuers", status_code=201, summary="登记保函出具机构")
-def add_issuer(body: IssuerCreate, request: Request, session: Session = Depends(db_session), v=Depends(csrf_checked)):
+def add_issuer(
+    body: IssuerCreate,
+    request: Request,
+    session: Session = Depends(db_session, scope="function"),
+    v=Depends(csrf_checked),
+):
     scope_for(session, v, "province:deposit:manage")
     i = service.register_issuer(session, actor=v.actor, now=platform_of(request).clock.now(), **body.model_dump())
     return {"code": i.code, "name": i.name, "form": i.form}

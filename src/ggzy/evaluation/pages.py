@@ -216,7 +216,9 @@ async def act_form(code: str, draw_id: int, action: str, request: Request, v: Vi
 
 
 @router.get("/sections/{code}/draws")
-def proof_page(code: str, request: Request, session: Session = Depends(db_session), v: Viewer = Depends(viewer)):
+def proof_page(
+    code: str, request: Request, session: Session = Depends(db_session, scope="function"), v: Viewer = Depends(viewer)
+):
     s, tp, _p = service.section_context(session, code)
     items = service.proofs(session, section_code=code, monitor=None)
     may_manage = has(v.principal, DRAW, nodes(session), s.center_id)

@@ -48,12 +48,17 @@ def specialties():
 
 
 @router.get("/experts/me", summary="本人专家档案")
-def me(session: Session = Depends(db_session), v: Viewer = Depends(signed_in)):
+def me(session: Session = Depends(db_session, scope="function"), v: Viewer = Depends(signed_in)):
     return service.expert_dict(session, own_expert(session, v), private=True)
 
 
 @router.patch("/experts/me", summary="更新本人专家档案")
-def update_me(body: ProfileUpdate, request: Request, session: Session = Depends(db_session), v=Depends(csrf_checked)):
+def update_me(
+    body: ProfileUpdate,
+    request: Request,
+    session: Session = Depends(db_session, scope="function"),
+    v=Depends(csrf_checked),
+):
     e = own_expert(session, v)
     now = platform_of(request).clock.now()
     service.update_profile(session, actor=v.actor, now=now, expert=e, changes=body.model_dump(exclude_none=True))
@@ -61,7 +66,12 @@ def update_me(body: ProfileUpdate, request: Request, session: Session = Depends(
 
 
 @router.post("/experts/me/unavailability", status_code=201, summary="登记不可出席日期")
-def unavailable(body: Unavailable, request: Request, session: Session = Depends(db_session), v=Depends(csrf_checked)):
+def unavailable(
+    body: Unavailable,
+    request: Request,
+    session: Session = Depends(db_session, scope="function"),
+    v=Depends(csrf_checked),
+):
     e = own_expert(session, v)
     now = platform_of(request).clock.now()
     u = service.add_unavailability(session, actor=v.actor, now=now, expert=e, day=body.day, reason=body.reason)
@@ -69,7 +79,12 @@ def unavailable(body: Unavailable, request: Request, session: Session = Depends(
 
 
 @router.post("/experts/me/relations", status_code=201, summary="申报曾任职单位、近亲属任职单位等利害关系")
-def relation(body: RelationCreate, request: Request, session: Session = Depends(db_session), v=Depends(csrf_checked)):
+def relation(
+    body: RelationCreate,
+    request: Request,
+    session: Session = Depends(db_session, scope="function"),
+    v=Depends(csrf_checked),
+):
     e = own_expert(session, v)
     r = service.add_relation(
         session, actor=v.actor, now=platform_of(request).clock.now(), expert=e, **body.model_dump()
@@ -78,7 +93,7 @@ def relation(body: RelationCreate, request: Request, session: Session = Depends(
 
 
 @router.get("/experts/me/invitations", summary="本人的评标邀请")
-def my_invitations(session: Session = Depends(db_session), v: Viewer = Depends(signed_in)):
+def my_invitations(session: Session = Depends(db_session, scope="function"), v: Viewer = Depends(signed_in)):
     return {"items": service.invitations(session, own_expert(session, v))}
 
 
@@ -88,7 +103,7 @@ def answer(
     decision: str,
     request: Request,
     body: Answer | None = None,
-    session: Session = Depends(db_session),
+    session: Session = Depends(db_session, scope="function"),
     v=Depends(csrf_checked),
 ):
     if decision not in ("confirm", "refuse"):
@@ -111,7 +126,7 @@ def experts(
     specialty: str | None = None,
     after: int = 0,
     limit: int | None = None,
-    session: Session = Depends(db_session),
+    session: Session = Depends(db_session, scope="function"),
     v: Viewer = Depends(signed_in),
 ):
     scope = scope_for(session, v, MANAGE)
@@ -122,7 +137,12 @@ def experts(
 
 
 @router.post("/experts", status_code=201, summary="专家入库")
-def add_expert(body: ExpertCreate, request: Request, session: Session = Depends(db_session), v=Depends(csrf_checked)):
+def add_expert(
+    body: ExpertCreate,
+    request: Request,
+    session: Session = Depends(db_session, scope="function"),
+    v=Depends(csrf_checked),
+):
     scope = scope_for(session, v, MANAGE)
     data = body.model_dump(exclude={"account_username"})
     account_id = auth.get_account(session, body.account_username).id if body.account_username else None
@@ -137,7 +157,7 @@ def add_expert(body: ExpertCreate, request: Request, session: Session = Depends(
 
 
 @router.get("/experts/{expert_id}", summary="专家档案（专家库管理）")
-def expert(expert_id: int, session: Session = Depends(db_session), v: Viewer = Depends(signed_in)):
+def expert(expert_id: int, session: Session = Depends(db_session, scope="function"), v: Viewer = Depends(signed_in)):
     scope = scope_for(session, v, MANAGE)
     return service.expert_dict(session, service.managed_expert(session, scope, expert_id), private=True)
 
@@ -147,7 +167,7 @@ def expert_status(
     expert_id: int,
     body: StatusChange,
     request: Request,
-    session: Session = Depends(db_session),
+    session: Session = Depends(db_session, scope="function"),
     v=Depends(csrf_checked),
 ):
     scope = scope_for(session, v, MANAGE)
@@ -159,20 +179,24 @@ def expert_status(
 
 
 @router.get("/sections/{code}/draws", summary="专家抽取证明（承诺值、算法、快照哈希；结果公开后含种子与名单）")
-def draws(code: str, session: Session = Depends(db_session), v: Viewer = Depends(viewer)):
+def draws(code: str, session: Session = Depends(db_session, scope="function"), v: Viewer = Depends(viewer)):
     all_nodes = nodes(session)
     monitor = scope_for(session, v, DRAW) if has(v.principal, DRAW, all_nodes) else None
     return {"items": service.proofs(session, section_code=code, monitor=monitor)}
 
 
 @router.get("/sections/{code}/draws/{draw_id}/snapshot", summary="专家库快照（结果公开后）")
-def snapshot(code: str, draw_id: int, session: Session = Depends(db_session)):
+def snapshot(code: str, draw_id: int, session: Session = Depends(db_session, scope="function")):
     return service.published_snapshot(session, service.get_draw(session, draw_id, code))
 
 
 @router.post("/sections/{code}/draws", status_code=201, summary="发起专家抽取：生成并承诺随机种子")
 def start(
-    code: str, body: DrawCreate, request: Request, session: Session = Depends(db_session), v=Depends(csrf_checked)
+    code: str,
+    body: DrawCreate,
+    request: Request,
+    session: Session = Depends(db_session, scope="function"),
+    v=Depends(csrf_checked),
 ):
     scope = scope_for(session, v, DRAW)
     order = service.DrawOrder(
@@ -210,7 +234,7 @@ def act(
     action: str,
     request: Request,
     body: Reason | None = None,
-    session: Session = Depends(db_session),
+    session: Session = Depends(db_session, scope="function"),
     v=Depends(csrf_checked),
 ):
     scope = scope_for(session, v, DRAW)

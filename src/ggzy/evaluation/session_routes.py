@@ -53,19 +53,24 @@ class Answer(BaseModel):
 
 
 @router.get("/evaluation/monitor", summary="评标监控（本中心及副场进度，不含评分）")
-def monitor(session: Session = Depends(db_session), v: Viewer = Depends(signed_in)):
+def monitor(session: Session = Depends(db_session, scope="function"), v: Viewer = Depends(signed_in)):
     return {"items": service.monitor(session, scope=scope_for(session, v, DRAW))}
 
 
 @router.post("/evaluation/{code}/start", summary="开始评标（开标记录已公布、专家已确认）")
-def start(code: str, request: Request, session: Session = Depends(db_session), v: Viewer = Depends(csrf_checked)):
+def start(
+    code: str,
+    request: Request,
+    session: Session = Depends(db_session, scope="function"),
+    v: Viewer = Depends(csrf_checked),
+):
     now = platform_of(request).clock.now()
     ev = service.start(session, actor=v.actor, now=now, scope=scope_for(session, v, DRAW), section_code=code)
     return {"section": code, "status": ev.status}
 
 
 @router.get("/evaluation/{code}", summary="评标室（仅本标段评标委员会成员）")
-def room(code: str, session: Session = Depends(db_session), v: Viewer = Depends(signed_in)):
+def room(code: str, session: Session = Depends(db_session, scope="function"), v: Viewer = Depends(signed_in)):
     return service.room(session, section_code=code, expert=own_expert(session, v))
 
 
@@ -76,23 +81,33 @@ def _act(request: Request, session: Session, v: Viewer, code: str, fn, **kw):
 
 
 @router.post("/evaluation/{code}/declaration", summary="回避申报")
-def declare(code: str, body: Declaration, request: Request, session=Depends(db_session), v=Depends(csrf_checked)):
+def declare(
+    code: str,
+    body: Declaration,
+    request: Request,
+    session=Depends(db_session, scope="function"),
+    v=Depends(csrf_checked),
+):
     return _act(request, session, v, code, service.declare, conflict=body.conflict, note=body.note)
 
 
 @router.post("/evaluation/{code}/review", summary="资格评审结论")
-def review(code: str, body: Review, request: Request, session=Depends(db_session), v=Depends(csrf_checked)):
+def review(
+    code: str, body: Review, request: Request, session=Depends(db_session, scope="function"), v=Depends(csrf_checked)
+):
     verdicts = {x.entity_id: (x.passed, x.reason) for x in body.verdicts}
     return _act(request, session, v, code, service.review, verdicts=verdicts)
 
 
 @router.post("/evaluation/{code}/scores", summary="提交评分表")
-def scores(code: str, body: Scores, request: Request, session=Depends(db_session), v=Depends(csrf_checked)):
+def scores(
+    code: str, body: Scores, request: Request, session=Depends(db_session, scope="function"), v=Depends(csrf_checked)
+):
     return _act(request, session, v, code, service.score, sheets=body.sheets)
 
 
 @router.post("/evaluation/{code}/clarifications", status_code=201, summary="向投标人发出澄清要求")
-def ask(code: str, body: Ask, request: Request, session=Depends(db_session), v=Depends(csrf_checked)):
+def ask(code: str, body: Ask, request: Request, session=Depends(db_session, scope="function"), v=Depends(csrf_checked)):
     e = own_expert(session, v)
     c = service.ask(
         session,
@@ -116,19 +131,30 @@ def decode_signature(text: str | None) -> bytes | None:
 
 
 @router.post("/evaluation/{code}/signature", summary="签署评标报告")
-def sign(code: str, body: Signature, request: Request, session=Depends(db_session), v=Depends(csrf_checked)):
+def sign(
+    code: str, body: Signature, request: Request, session=Depends(db_session, scope="function"), v=Depends(csrf_checked)
+):
     sig = decode_signature(body.signature)
     return _act(request, session, v, code, service.sign, signature=sig, dissent=body.dissent)
 
 
 @router.get("/sections/{code}/clarifications", summary="本单位收到的澄清要求")
-def my_clarifications(code: str, session: Session = Depends(db_session), v: Viewer = Depends(signed_in)):
+def my_clarifications(
+    code: str, session: Session = Depends(db_session, scope="function"), v: Viewer = Depends(signed_in)
+):
     entity = acting_entity(v.principal, BIDDER)
     return {"items": service.clarifications_for(session, section_code=code, entity_id=entity)}
 
 
 @router.post("/sections/{code}/clarifications/{cid}/answer", summary="答复澄清要求")
-def answer(code: str, cid: int, body: Answer, request: Request, session=Depends(db_session), v=Depends(csrf_checked)):
+def answer(
+    code: str,
+    cid: int,
+    body: Answer,
+    request: Request,
+    session=Depends(db_session, scope="function"),
+    v=Depends(csrf_checked),
+):
     c = service.answer_clarification(
         session,
         actor=v.actor,

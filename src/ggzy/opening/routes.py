@@ -76,7 +76,9 @@ def view_of(session: Session, v: Viewer, code: str) -> dict[str, Any]:
 
 
 @router.get("", summary="开标大厅状态（按查看者身份裁剪）")
-def hall(code: str, v: Viewer = Depends(viewer), session: Session = Depends(db_session)) -> dict[str, Any]:
+def hall(
+    code: str, v: Viewer = Depends(viewer), session: Session = Depends(db_session, scope="function")
+) -> dict[str, Any]:
     return view_of(session, v, code)
 
 
@@ -119,7 +121,10 @@ async def events(code: str, request: Request, limit: int | None = None, v: Viewe
 
 @router.post("/roll-call", summary="投标人签到")
 def sign_in(
-    code: str, request: Request, v: Viewer = Depends(csrf_checked), session: Session = Depends(db_session)
+    code: str,
+    request: Request,
+    v: Viewer = Depends(csrf_checked),
+    session: Session = Depends(db_session, scope="function"),
 ) -> dict[str, Any]:
     entity = acting_entity(v.principal, "entity:bid:submit")
     platform = platform_of(request)
@@ -184,7 +189,9 @@ def submit_key(code: str, body: KeyHandover, request: Request, v: Viewer = Depen
 
 
 @router.get("/shares/mine", summary="保管人下载自己的加密份额")
-def my_share(code: str, v: Viewer = Depends(viewer), session: Session = Depends(db_session)) -> dict[str, Any]:
+def my_share(
+    code: str, v: Viewer = Depends(viewer), session: Session = Depends(db_session, scope="function")
+) -> dict[str, Any]:
     if v.account is None:
         raise Forbidden("请先登录。", code="auth.required")
     section = repo.section_by_code(session, code)
@@ -206,7 +213,7 @@ def submit_share(
     body: ShareHandover,
     request: Request,
     v: Viewer = Depends(csrf_checked),
-    session: Session = Depends(db_session),
+    session: Session = Depends(db_session, scope="function"),
 ) -> dict[str, Any]:
     assert v.account is not None
     platform = platform_of(request)
@@ -233,7 +240,10 @@ def _witness(session: Session, v: Viewer, code: str) -> None:
 
 @router.post("/instruct", summary="主持人发出解密指令（结束签到）")
 def instruct(
-    code: str, request: Request, v: Viewer = Depends(csrf_checked), session: Session = Depends(db_session)
+    code: str,
+    request: Request,
+    v: Viewer = Depends(csrf_checked),
+    session: Session = Depends(db_session, scope="function"),
 ) -> dict[str, Any]:
     _witness(session, v, code)
     opening = service.instruct_decryption(
@@ -252,7 +262,7 @@ def object_(
     body: ObjectionIn,
     request: Request,
     v: Viewer = Depends(csrf_checked),
-    session: Session = Depends(db_session),
+    session: Session = Depends(db_session, scope="function"),
 ) -> dict[str, Any]:
     entity = acting_entity(v.principal, "entity:bid:submit")
     row = service.raise_objection(
@@ -272,7 +282,7 @@ def answer(
     body: AnswerIn,
     request: Request,
     v: Viewer = Depends(csrf_checked),
-    session: Session = Depends(db_session),
+    session: Session = Depends(db_session, scope="function"),
 ) -> dict[str, Any]:
     _witness(session, v, code)
     row = service.answer_objection(
@@ -297,7 +307,7 @@ def confirm(
     request: Request,
     body: ConfirmIn | None = None,
     v: Viewer = Depends(csrf_checked),
-    session: Session = Depends(db_session),
+    session: Session = Depends(db_session, scope="function"),
 ) -> dict[str, Any]:
     _witness(session, v, code)
     sig = b64(body.signature, "signature") if body and body.signature else None
@@ -326,7 +336,7 @@ def answer_record(
     body: RecordAnswerIn,
     request: Request,
     v: Viewer = Depends(csrf_checked),
-    session: Session = Depends(db_session),
+    session: Session = Depends(db_session, scope="function"),
 ) -> dict[str, Any]:
     entity = acting_entity(v.principal, "entity:bid:submit")
     row = service.answer_record(
@@ -352,7 +362,9 @@ def _published(session: Session, v: Viewer, code: str):
 
 
 @router.get("/record", summary="开标记录（JSON，平台签名）")
-def record(code: str, v: Viewer = Depends(viewer), session: Session = Depends(db_session)) -> Response:
+def record(
+    code: str, v: Viewer = Depends(viewer), session: Session = Depends(db_session, scope="function")
+) -> Response:
     _, opening = _published(session, v, code)
     assert opening.record_json is not None and opening.record_signature is not None
     headers = {"X-Signature": base64.b64encode(opening.record_signature).decode()}
@@ -360,19 +372,23 @@ def record(code: str, v: Viewer = Depends(viewer), session: Session = Depends(db
 
 
 @router.get("/record.p7s", summary="开标记录的平台签名（CMS，DER）")
-def record_signature(code: str, v: Viewer = Depends(viewer), session: Session = Depends(db_session)) -> Response:
+def record_signature(
+    code: str, v: Viewer = Depends(viewer), session: Session = Depends(db_session, scope="function")
+) -> Response:
     _, opening = _published(session, v, code)
     return Response(opening.record_signature or b"", media_type="application/pkcs7-signature")
 
 
 @router.get("/record.pdf", summary="开标记录（PDF，平台签章）")
-def record_pdf(code: str, v: Viewer = Depends(viewer), session: Session = Depends(db_session)) -> Response:
+def record_pdf(
+    code: str, v: Viewer = Depends(viewer), session: Session = Depends(db_session, scope="function")
+) -> Response:
     _, opening = _published(session, v, code)
     return Response(opening.record_pdf or b"", media_type="application/pdf")
 
 
 @router.get("/transcript", summary="开标过程记录（供核验，平台签名）")
-def transcript(code: str, session: Session = Depends(db_session)) -> Response:
+def transcript(code: str, session: Session = Depends(db_session, scope="function")) -> Response:
     section = repo.section_by_code(session, code)
     opening = repo.opening_of(session, section.id)
     if opening is None or opening.transcript_json is None:
@@ -382,7 +398,7 @@ def transcript(code: str, session: Session = Depends(db_session)) -> Response:
 
 
 @router.get("/transcript.p7s", summary="开标过程记录的平台签名（CMS，DER）")
-def transcript_signature(code: str, session: Session = Depends(db_session)) -> Response:
+def transcript_signature(code: str, session: Session = Depends(db_session, scope="function")) -> Response:
     section = repo.section_by_code(session, code)
     opening = repo.opening_of(session, section.id)
     if opening is None or opening.transcript_signature is None:

@@ -15,7 +15,7 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/ca")
-def ca_page(request: Request, session: Session = Depends(db_session), v: Viewer = Depends(viewer)):
+def ca_page(request: Request, session: Session = Depends(db_session, scope="function"), v: Viewer = Depends(viewer)):
     now = platform_of(request).clock.now()
     columns = []
     for p in fees.providers(session):

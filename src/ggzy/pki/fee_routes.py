@@ -99,19 +99,22 @@ def provider_read(session: Session, p: CaProvider, now: dt.datetime, *, history:
 
 
 @router.get("/ca-providers", summary="CA 服务机构及其现行收费标准（公开）")
-def list_providers(request: Request, session: Session = Depends(db_session)):
+def list_providers(request: Request, session: Session = Depends(db_session, scope="function")):
     now = platform_of(request).clock.now()
     return [provider_read(session, p, now) for p in fees.providers(session)]
 
 
 @router.get("/ca-providers/{code}", summary="一个 CA 服务机构及其全部历史收费标准（公开）")
-def get_provider(code: str, request: Request, session: Session = Depends(db_session)):
+def get_provider(code: str, request: Request, session: Session = Depends(db_session, scope="function")):
     return provider_read(session, fees.get_provider(session, code), platform_of(request).clock.now(), history=True)
 
 
 @router.post("/ca-providers", status_code=201, summary="登记 CA 服务机构（平台管理员）")
 def add_provider(
-    body: ProviderCreate, request: Request, session: Session = Depends(db_session), v: Viewer = Depends(csrf_checked)
+    body: ProviderCreate,
+    request: Request,
+    session: Session = Depends(db_session, scope="function"),
+    v: Viewer = Depends(csrf_checked),
 ):
     scope_for(session, v, fees.MANAGE_PERMISSION)
     now = platform_of(request).clock.now()
@@ -124,7 +127,7 @@ def publish_schedule(
     code: str,
     body: ScheduleCreate,
     request: Request,
-    session: Session = Depends(db_session),
+    session: Session = Depends(db_session, scope="function"),
     v: Viewer = Depends(csrf_checked),
 ):
     scope_for(session, v, fees.MANAGE_PERMISSION)
@@ -145,7 +148,10 @@ def publish_schedule(
 
 @router.post("/ca-fees", status_code=201, summary="登记本主体缴纳的 CA 费用（市场主体）")
 def record_fee(
-    body: PaymentCreate, request: Request, session: Session = Depends(db_session), v: Viewer = Depends(csrf_checked)
+    body: PaymentCreate,
+    request: Request,
+    session: Session = Depends(db_session, scope="function"),
+    v: Viewer = Depends(csrf_checked),
 ):
     provider = fees.get_provider(session, body.provider)
     p = fees.record_payment(
@@ -164,7 +170,7 @@ def record_fee(
 
 
 @router.get("/ca-fees", summary="本主体的 CA 缴费记录（市场主体）")
-def my_fees(session: Session = Depends(db_session), v: Viewer = Depends(signed_in)):
+def my_fees(session: Session = Depends(db_session, scope="function"), v: Viewer = Depends(signed_in)):
     return [_payment(p, prov) for p, prov in fees.payments_of(session, principal=v.principal)]
 
 

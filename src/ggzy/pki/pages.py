@@ -69,7 +69,7 @@ def certificate_login_form(request: Request, next: str | None = None):
 
 
 @router.post("/login/certificate")
-async def certificate_login(request: Request, session: Session = Depends(db_session)):
+async def certificate_login(request: Request, session: Session = Depends(db_session, scope="function")):
     form = await request.form()
     expected = request.cookies.get(CSRF_COOKIE)
     sent = form.get("csrf_token")
@@ -122,7 +122,10 @@ def _mine(request: Request, session: Session, v: Viewer, *, done: str | None = N
 
 @router.get("/me/certificates")
 def my_certificates(
-    request: Request, done: str | None = None, session: Session = Depends(db_session), v: Viewer = Depends(viewer)
+    request: Request,
+    done: str | None = None,
+    session: Session = Depends(db_session, scope="function"),
+    v: Viewer = Depends(viewer),
 ):
     if v.account is None:
         return RedirectResponse("/login?next=/me/certificates", status_code=303)
@@ -130,7 +133,9 @@ def my_certificates(
 
 
 @router.post("/me/certificates")
-async def bind(request: Request, session: Session = Depends(db_session), v: Viewer = Depends(csrf_checked)):
+async def bind(
+    request: Request, session: Session = Depends(db_session, scope="function"), v: Viewer = Depends(csrf_checked)
+):
     assert v.account is not None
     platform = platform_of(request)
     try:
@@ -151,7 +156,10 @@ async def bind(request: Request, session: Session = Depends(db_session), v: View
 
 @router.post("/me/certificates/{fingerprint}/unbind")
 def unbind(
-    fingerprint: str, request: Request, session: Session = Depends(db_session), v: Viewer = Depends(csrf_checked)
+    fingerprint: str,
+    request: Request,
+    session: Session = Depends(db_session, scope="function"),
+    v: Viewer = Depends(csrf_checked),
 ):
     assert v.account is not None
     pki.unbind(session, actor=v.actor, now=platform_of(request).clock.now(), account=v.account, fingerprint=fingerprint)
@@ -179,7 +187,10 @@ def _manager(session: Session, v: Viewer) -> Viewer:
 
 @router.get("/admin/trust")
 def trust_admin(
-    request: Request, done: str | None = None, session: Session = Depends(db_session), v: Viewer = Depends(signed_in)
+    request: Request,
+    done: str | None = None,
+    session: Session = Depends(db_session, scope="function"),
+    v: Viewer = Depends(signed_in),
 ):
     _manager(session, v)
     return _admin(request, session, v, done=done)
@@ -188,7 +199,7 @@ def trust_admin(
 @router.post("/admin/trust")
 async def trust_add(
     request: Request,
-    session: Session = Depends(db_session),
+    session: Session = Depends(db_session, scope="function"),
     v: Viewer = Depends(csrf_checked),
 ):
     _manager(session, v)
@@ -216,7 +227,10 @@ async def trust_add(
 
 @router.post("/admin/trust/{fingerprint}/remove")
 def trust_remove(
-    fingerprint: str, request: Request, session: Session = Depends(db_session), v: Viewer = Depends(csrf_checked)
+    fingerprint: str,
+    request: Request,
+    session: Session = Depends(db_session, scope="function"),
+    v: Viewer = Depends(csrf_checked),
 ):
     _manager(session, v)
     pki.remove_ca(session, actor=v.actor, now=platform_of(request).clock.now(), ref=fingerprint)
@@ -227,7 +241,7 @@ def trust_remove(
 async def trust_crl(
     fingerprint: str,
     request: Request,
-    session: Session = Depends(db_session),
+    session: Session = Depends(db_session, scope="function"),
     v: Viewer = Depends(csrf_checked),
 ):
     _manager(session, v)

@@ -170,7 +170,7 @@ def login_challenge(request: Request):
     summary="CA 证书登录：对挑战值签名换取 API 令牌",
     openapi_extra=_PROOF_BODY,
 )
-async def certificate_login(request: Request, session: Session = Depends(db_session)):
+async def certificate_login(request: Request, session: Session = Depends(db_session, scope="function")):
     proof = await read_proof(request)
     platform = platform_of(request)
     try:
@@ -204,7 +204,7 @@ def _binding(b: CertificateBinding) -> BindingRead:
 
 
 @router.get("/me/certificates", response_model=list[BindingRead], summary="我绑定的证书")
-def my_certificates(session: Session = Depends(db_session), v: Viewer = Depends(signed_in)):
+def my_certificates(session: Session = Depends(db_session, scope="function"), v: Viewer = Depends(signed_in)):
     assert v.account is not None
     return [_binding(b) for b in pki.bindings_of(session, v.account.id)]
 
@@ -225,7 +225,9 @@ def binding_challenge(request: Request, v: Viewer = Depends(csrf_checked)):
     summary="绑定证书（对绑定挑战值签名以证明持有私钥）",
     openapi_extra=_PROOF_BODY,
 )
-async def bind_certificate(request: Request, session: Session = Depends(db_session), v: Viewer = Depends(csrf_checked)):
+async def bind_certificate(
+    request: Request, session: Session = Depends(db_session, scope="function"), v: Viewer = Depends(csrf_checked)
+):
     assert v.account is not None
     proof = await read_proof(request)
     platform = platform_of(request)
@@ -243,7 +245,10 @@ async def bind_certificate(request: Request, session: Session = Depends(db_sessi
 
 @router.delete("/me/certificates/{fingerprint}", status_code=204, summary="解除绑定")
 def unbind_certificate(
-    fingerprint: str, request: Request, session: Session = Depends(db_session), v: Viewer = Depends(csrf_checked)
+    fingerprint: str,
+    request: Request,
+    session: Session = Depends(db_session, scope="function"),
+    v: Viewer = Depends(csrf_checked),
 ):
     assert v.account is not None
     pki.unbind(session, actor=v.actor, now=platform_of(request).clock.now(), account=v.account, fingerprint=fingerprint)
@@ -254,12 +259,14 @@ def _ca(c: TrustedCa) -> TrustedCaRead:
 
 
 @router.get("/trust", response_model=list[TrustedCaRead], summary="全省 CA 信任列表（公开）")
-def trust_list(session: Session = Depends(db_session)):
+def trust_list(session: Session = Depends(db_session, scope="function")):
     return [_ca(c) for c in pki.list_cas(session)]
 
 
 @router.post("/trust", response_model=TrustedCaRead, status_code=201, summary="加入 CA（平台管理员）")
-async def trust_add(request: Request, session: Session = Depends(db_session), v: Viewer = Depends(csrf_checked)):
+async def trust_add(
+    request: Request, session: Session = Depends(db_session, scope="function"), v: Viewer = Depends(csrf_checked)
+):
     scope_for(session, v, "province:trust:manage")
     form = await request.form(max_part_size=MAX_INPUT * 8)
     certificate = await read_upload(form, "certificate", "CA 证书")
@@ -280,14 +287,22 @@ async def trust_add(request: Request, session: Session = Depends(db_session), v:
 
 
 @router.delete("/trust/{ref}", response_model=TrustedCaRead, summary="移出信任列表（平台管理员）")
-def trust_remove(ref: str, request: Request, session: Session = Depends(db_session), v: Viewer = Depends(csrf_checked)):
+def trust_remove(
+    ref: str,
+    request: Request,
+    session: Session = Depends(db_session, scope="function"),
+    v: Viewer = Depends(csrf_checked),
+):
     scope_for(session, v, "province:trust:manage")
     return _ca(pki.remove_ca(session, actor=v.actor, now=platform_of(request).clock.now(), ref=ref))
 
 
 @router.post("/trust/{ref}/crl", response_model=TrustedCaRead, summary="更新 CRL：上传文件或从下载地址获取")
 async def trust_refresh(
-    ref: str, request: Request, session: Session = Depends(db_session), v: Viewer = Depends(csrf_checked)
+    ref: str,
+    request: Request,
+    session: Session = Depends(db_session, scope="function"),
+    v: Viewer = Depends(csrf_checked),
 ):
     scope_for(session, v, "province:trust:manage")
     data = None

@@ -62,7 +62,7 @@ def announcements(
     request: Request,
     transaction_type: str = "",
     center: str = "",
-    session: Session = Depends(db_session),
+    session: Session = Depends(db_session, scope="function"),
     v: Viewer = Depends(viewer),
 ):
     rows = repository.published_announcements(
@@ -98,7 +98,9 @@ def announcements(
 
 
 @router.get("/tender-projects/{code}")
-def tender_page(code: str, request: Request, session: Session = Depends(db_session), v: Viewer = Depends(viewer)):
+def tender_page(
+    code: str, request: Request, session: Session = Depends(db_session, scope="function"), v: Viewer = Depends(viewer)
+):
     tp = projects.get_tender_project(session, code)
     owner, reviewer = _owner_of(session, v, tp), _reviewer_of(session, v, tp)
     if not (owner or reviewer or is_public(session, tp)):
@@ -133,7 +135,7 @@ def ask_form(
     code: str,
     request: Request,
     text: str = Form(""),
-    session: Session = Depends(db_session),
+    session: Session = Depends(db_session, scope="function"),
     v: Viewer = Depends(csrf_checked),
 ):
     try:
@@ -155,7 +157,9 @@ def ask_form(
 
 
 @router.get("/workspace")
-def workspace(request: Request, session: Session = Depends(db_session), v: Viewer = Depends(signed_in)):
+def workspace(
+    request: Request, session: Session = Depends(db_session, scope="function"), v: Viewer = Depends(signed_in)
+):
     entity_id = acting_entity(v.principal, MANAGE)
     rows = (
         session.execute(
@@ -201,7 +205,7 @@ def create_project_form(
     rule_set: str = Form(""),
     estimate: str = Form(""),
     section_name: str = Form("一标段"),
-    session: Session = Depends(db_session),
+    session: Session = Depends(db_session, scope="function"),
     v: Viewer = Depends(csrf_checked),
 ):
     entity_id = acting_entity(v.principal, MANAGE)
@@ -246,7 +250,12 @@ def create_project_form(
 
 
 @router.get("/workspace/{code}")
-def manage(code: str, request: Request, session: Session = Depends(db_session), v: Viewer = Depends(signed_in)):
+def manage(
+    code: str,
+    request: Request,
+    session: Session = Depends(db_session, scope="function"),
+    v: Viewer = Depends(signed_in),
+):
     tp = projects.get_tender_project(session, code)
     if not _owner_of(session, v, tp):
         raise Forbidden("您不是该招标项目的招标人或代理机构。", code="projects.not_owner")
@@ -291,7 +300,7 @@ def draft_form(
     bid_deadline: str = Form(""),
     deposit: str = Form("0"),
     deposit_forms: list[str] = Form([]),
-    session: Session = Depends(db_session),
+    session: Session = Depends(db_session, scope="function"),
     v: Viewer = Depends(csrf_checked),
 ):
     entity_id = acting_entity(v.principal, MANAGE)
@@ -370,7 +379,7 @@ def answer_form(
     qid: int,
     request: Request,
     text: str = Form(""),
-    session: Session = Depends(db_session),
+    session: Session = Depends(db_session, scope="function"),
     v: Viewer = Depends(csrf_checked),
 ):
     entity_id = acting_entity(v.principal, MANAGE)
@@ -396,7 +405,7 @@ def answer_form(
 
 
 @router.get("/review")
-def review(request: Request, session: Session = Depends(db_session), v: Viewer = Depends(signed_in)):
+def review(request: Request, session: Session = Depends(db_session, scope="function"), v: Viewer = Depends(signed_in)):
     scope = scope_for(session, v, "center:project:review")
     queue = [
         {
@@ -422,7 +431,7 @@ def review_action(
     decision: str = Form(""),
     note: str = Form(""),
     publish_key: str = Form(""),
-    session: Session = Depends(db_session),
+    session: Session = Depends(db_session, scope="function"),
     v: Viewer = Depends(csrf_checked),
 ):
     scope = scope_for(session, v, "center:project:review")

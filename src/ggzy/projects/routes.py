@@ -94,7 +94,10 @@ def list_rule_sets():
 
 @router.post("/projects", status_code=201, summary="登记项目（招标人，或代理机构代招标人）")
 def create_project(
-    body: ProjectCreate, request: Request, session: Session = Depends(db_session), v: Viewer = Depends(csrf_checked)
+    body: ProjectCreate,
+    request: Request,
+    session: Session = Depends(db_session, scope="function"),
+    v: Viewer = Depends(csrf_checked),
 ):
     entity_id = acting_entity(v.principal, MANAGE)
     p = projects.create_project(
@@ -112,7 +115,7 @@ def create_project(
 
 
 @router.get("/projects/mine", summary="本单位（招标人或代理机构）的项目")
-def my_projects(session: Session = Depends(db_session), v: Viewer = Depends(signed_in)):
+def my_projects(session: Session = Depends(db_session, scope="function"), v: Viewer = Depends(signed_in)):
     entity_id = acting_entity(v.principal, MANAGE)
     rows = session.execute(
         select(Project)
@@ -138,7 +141,7 @@ def add_tender_project(
     code: str,
     body: TenderProjectCreate,
     request: Request,
-    session: Session = Depends(db_session),
+    session: Session = Depends(db_session, scope="function"),
     v: Viewer = Depends(csrf_checked),
 ):
     tp = projects.add_tender_project(
@@ -160,7 +163,7 @@ def add_section(
     code: str,
     body: SectionCreate,
     request: Request,
-    session: Session = Depends(db_session),
+    session: Session = Depends(db_session, scope="function"),
     v: Viewer = Depends(csrf_checked),
 ):
     s = projects.add_section(
@@ -199,7 +202,7 @@ def draft_announcement(
     code: str,
     body: AnnouncementCreate,
     request: Request,
-    session: Session = Depends(db_session),
+    session: Session = Depends(db_session, scope="function"),
     v: Viewer = Depends(csrf_checked),
 ):
     a = projects.draft_announcement(
@@ -219,7 +222,11 @@ def draft_announcement(
 
 @router.post("/tender-projects/{code}/announcements/{version}/submit", summary="提交交易中心审核")
 def submit(
-    code: str, version: int, request: Request, session: Session = Depends(db_session), v: Viewer = Depends(csrf_checked)
+    code: str,
+    version: int,
+    request: Request,
+    session: Session = Depends(db_session, scope="function"),
+    v: Viewer = Depends(csrf_checked),
 ):
     a = projects.submit_announcement(
         session,
@@ -234,7 +241,11 @@ def submit(
 
 @router.post("/tender-projects/{code}/announcements/{version}/withdraw", summary="撤回未发布的公告")
 def withdraw(
-    code: str, version: int, request: Request, session: Session = Depends(db_session), v: Viewer = Depends(csrf_checked)
+    code: str,
+    version: int,
+    request: Request,
+    session: Session = Depends(db_session, scope="function"),
+    v: Viewer = Depends(csrf_checked),
 ):
     a = projects.withdraw_announcement(
         session,
@@ -248,7 +259,7 @@ def withdraw(
 
 
 @router.get("/review/announcements", summary="待审核公告（交易中心）")
-def review_queue(session: Session = Depends(db_session), v: Viewer = Depends(signed_in)):
+def review_queue(session: Session = Depends(db_session, scope="function"), v: Viewer = Depends(signed_in)):
     scope = scope_for(session, v, "center:project:review")
     return [
         {
@@ -268,7 +279,7 @@ def publish(
     code: str,
     version: int,
     request: Request,
-    session: Session = Depends(db_session),
+    session: Session = Depends(db_session, scope="function"),
     v: Viewer = Depends(csrf_checked),
     idempotency_key: str | None = Header(None, description="同一请求重试时使用同一键，保证只发布一次"),
 ):
@@ -293,7 +304,7 @@ def reject(
     version: int,
     body: ReviewNote,
     request: Request,
-    session: Session = Depends(db_session),
+    session: Session = Depends(db_session, scope="function"),
     v: Viewer = Depends(csrf_checked),
 ):
     scope = scope_for(session, v, "center:project:review")
@@ -339,7 +350,11 @@ async def upload_document(
 
 @router.get("/tender-projects/{code}/documents/{doc_id}", summary="下载招标文件（无需报名；下载记录对招标人保密）")
 def download(
-    code: str, doc_id: int, request: Request, session: Session = Depends(db_session), v: Viewer = Depends(viewer)
+    code: str,
+    doc_id: int,
+    request: Request,
+    session: Session = Depends(db_session, scope="function"),
+    v: Viewer = Depends(viewer),
 ):
     tp = projects.get_tender_project(session, code)
     doc = session.get(Document, doc_id)
@@ -368,7 +383,9 @@ def _quote(name: str) -> str:
 
 
 @router.get("/tender-projects/{code}", summary="招标项目（公开：已发布的公告及其全部历史版本）")
-def get_tender_project(code: str, session: Session = Depends(db_session), v: Viewer = Depends(viewer)):
+def get_tender_project(
+    code: str, session: Session = Depends(db_session, scope="function"), v: Viewer = Depends(viewer)
+):
     tp = projects.get_tender_project(session, code)
     owner, reviewer = _owner_of(session, v, tp), _reviewer_of(session, v, tp)
     if not (owner or reviewer or is_public(session, tp)):
@@ -382,7 +399,7 @@ def list_announcements(
     center: str | None = None,
     cursor: str | None = None,
     limit: int = Query(20, ge=1, le=100),
-    session: Session = Depends(db_session),
+    session: Session = Depends(db_session, scope="function"),
 ):
     after = int(decode_cursor(cursor).get("id", 0)) or None
     n = check_limit(limit)
@@ -414,7 +431,7 @@ def ask(
     code: str,
     body: QuestionCreate,
     request: Request,
-    session: Session = Depends(db_session),
+    session: Session = Depends(db_session, scope="function"),
     v: Viewer = Depends(csrf_checked),
 ):
     q = projects.ask(
@@ -434,7 +451,7 @@ def answer(
     qid: int,
     body: AnswerCreate,
     request: Request,
-    session: Session = Depends(db_session),
+    session: Session = Depends(db_session, scope="function"),
     v: Viewer = Depends(csrf_checked),
 ):
     q = projects.answer(
@@ -454,7 +471,7 @@ def terminate(
     code: str,
     body: TerminateRequest,
     request: Request,
-    session: Session = Depends(db_session),
+    session: Session = Depends(db_session, scope="function"),
     v: Viewer = Depends(csrf_checked),
 ):
     s = projects.terminate_section(
@@ -469,7 +486,7 @@ def terminate(
 
 
 @router.get("/me/notifications", summary="本单位收到的通知（澄清、答疑、终止）")
-def notifications(session: Session = Depends(db_session), v: Viewer = Depends(signed_in)):
+def notifications(session: Session = Depends(db_session, scope="function"), v: Viewer = Depends(signed_in)):
     if v.principal.entity_id is None:
         return []
     rows = session.execute(

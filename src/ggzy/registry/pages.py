@@ -79,7 +79,7 @@ def directory(
     region: str | None = None,
     role: str | None = None,
     cursor: str | None = None,
-    session: Session = Depends(db_session),
+    session: Session = Depends(db_session, scope="function"),
     v: Viewer = Depends(viewer),
 ):
     role = role if role in policies.ENTITY_ROLES else None
@@ -115,7 +115,9 @@ def _register_form(request: Request, session: Session, v: Viewer, token: str, st
 
 
 @router.get("/entities/register")
-def register_form(request: Request, session: Session = Depends(db_session), v: Viewer = Depends(viewer)):
+def register_form(
+    request: Request, session: Session = Depends(db_session, scope="function"), v: Viewer = Depends(viewer)
+):
     token = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24)
     return _register_form(request, session, v, token, values={"kind": "legal_person", "roles": ["bidder"]})
 
@@ -124,7 +126,7 @@ def register_form(request: Request, session: Session = Depends(db_session), v: V
 def register(
     request: Request,
     form: dict[str, Any] = Depends(form_data),
-    session: Session = Depends(db_session),
+    session: Session = Depends(db_session, scope="function"),
     v: Viewer = Depends(viewer),
 ):
     expected = request.cookies.get(CSRF_COOKIE)
@@ -204,7 +206,7 @@ def mine(
     request: Request,
     registered: int | None = None,
     saved: str | None = None,
-    session: Session = Depends(db_session),
+    session: Session = Depends(db_session, scope="function"),
     v: Viewer = Depends(signed_in),
 ):
     messages = []
@@ -219,7 +221,7 @@ def mine(
 def update_mine(
     request: Request,
     form: dict[str, Any] = Depends(form_data),
-    session: Session = Depends(db_session),
+    session: Session = Depends(db_session, scope="function"),
     v: Viewer = Depends(csrf_checked),
 ):
     entity_id = v.account.entity_id if v.account else None
@@ -252,7 +254,7 @@ def update_mine(
 def add_qualification_mine(
     request: Request,
     form: dict[str, Any] = Depends(form_data),
-    session: Session = Depends(db_session),
+    session: Session = Depends(db_session, scope="function"),
     v: Viewer = Depends(csrf_checked),
 ):
     entity_id = v.account.entity_id if v.account else None
@@ -283,7 +285,12 @@ def add_qualification_mine(
 
 
 @router.get("/entities/{entity_id:int}")
-def detail(entity_id: int, request: Request, session: Session = Depends(db_session), v: Viewer = Depends(viewer)):
+def detail(
+    entity_id: int,
+    request: Request,
+    session: Session = Depends(db_session, scope="function"),
+    v: Viewer = Depends(viewer),
+):
     entity, full = _readable(session, v.principal, entity_id)
     now = platform_of(request).clock.now()
     return page(

@@ -67,7 +67,7 @@ def _editable(session: Session, v: Viewer, entity_id: int) -> Entity:
 
 
 @router.post("", response_model=Registered, status_code=201, summary="主体自助登记（即时生效，全省通用）并开设首个账户")
-def register(body: EntityRegister, request: Request, session: Session = Depends(db_session)):
+def register(body: EntityRegister, request: Request, session: Session = Depends(db_session, scope="function")):
     now = platform_of(request).clock.now()
     fields = body.model_dump(exclude={"center", "kind", "account"})
     actor = Actor(None, body.account.display_name, "public", None, client_ip(request))
@@ -95,7 +95,7 @@ def directory(
     kind: str | None = Query(None, description="legal_person、other_org、sole_trader"),
     cursor: str | None = None,
     limit: int | None = Query(None, description="每页条数，1–500，缺省 20"),
-    session: Session = Depends(db_session),
+    session: Session = Depends(db_session, scope="function"),
 ):
     page = repository.search(
         session, name=q, code=code, region=region, role=role, kind=kind, cursor=cursor, limit=limit
@@ -109,7 +109,12 @@ def directory(
     response_model=EntityFull | EntityPublic,
     summary="一个主体：公众看到公开信息；本主体账户、交易中心与监管人员看到完整信息",
 )
-def get_entity(entity_id: int, request: Request, session: Session = Depends(db_session), v: Viewer = Depends(viewer)):
+def get_entity(
+    entity_id: int,
+    request: Request,
+    session: Session = Depends(db_session, scope="function"),
+    v: Viewer = Depends(viewer),
+):
     entity, full = _readable(session, v.principal, entity_id)
     now = platform_of(request).clock.now()
     if full:
@@ -122,7 +127,7 @@ def update(
     entity_id: int,
     body: EntityUpdate,
     request: Request,
-    session: Session = Depends(db_session),
+    session: Session = Depends(db_session, scope="function"),
     v: Viewer = Depends(csrf_checked),
 ):
     entity = _editable(session, v, entity_id)
@@ -141,7 +146,7 @@ def update(
 
 
 @router.get("/{entity_id}/versions", response_model=list[EntityVersionRead], summary="主体信息的全部版本")
-def versions(entity_id: int, session: Session = Depends(db_session), v: Viewer = Depends(viewer)):
+def versions(entity_id: int, session: Session = Depends(db_session, scope="function"), v: Viewer = Depends(viewer)):
     entity, full = _readable(session, v.principal, entity_id)
     if not full:
         raise Forbidden(
@@ -166,7 +171,7 @@ def add_qualification(
     entity_id: int,
     body: QualificationCreate,
     request: Request,
-    session: Session = Depends(db_session),
+    session: Session = Depends(db_session, scope="function"),
     v: Viewer = Depends(csrf_checked),
 ):
     entity = _editable(session, v, entity_id)
@@ -185,7 +190,7 @@ def withdraw_qualification(
     qualification_id: int,
     body: Withdrawal,
     request: Request,
-    session: Session = Depends(db_session),
+    session: Session = Depends(db_session, scope="function"),
     v: Viewer = Depends(csrf_checked),
 ):
     entity = _editable(session, v, entity_id)
@@ -205,7 +210,7 @@ def add_credit_record(
     entity_id: int,
     body: CreditRecordCreate,
     request: Request,
-    session: Session = Depends(db_session),
+    session: Session = Depends(db_session, scope="function"),
     v: Viewer = Depends(csrf_checked),
 ):
     scope = scope_for(session, v, policies.CREDIT_MANAGE)
@@ -239,7 +244,7 @@ def revoke_credit_record(
     record_id: int,
     body: Withdrawal,
     request: Request,
-    session: Session = Depends(db_session),
+    session: Session = Depends(db_session, scope="function"),
     v: Viewer = Depends(csrf_checked),
 ):
     scope = scope_for(session, v, policies.CREDIT_MANAGE)

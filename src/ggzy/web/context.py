@@ -26,7 +26,12 @@ def platform_of(request: Request) -> Platform:
 
 
 def db_session(request: Request) -> Iterator[Session]:
-    """One unit of work per request: writing for unsafe methods (committed on success), reading otherwise."""
+    """One unit of work per request: writing for unsafe methods (committed on success), reading otherwise.
+
+    Always declared ``Depends(db_session, scope="function")``: the commit must happen before the response is
+    sent. With FastAPI's default scope ("request") the code after ``yield`` runs only after the response has
+    gone out, so a client could be told 201 for a write that then fails to commit, or race its own next request
+    past the commit (tests/web/test_unit_of_work.py checks every route)."""
     write = request.method not in ("GET", "HEAD", "OPTIONS")
     with platform_of(request).db.session(write=write) as session:
         yield session

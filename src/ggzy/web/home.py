@@ -41,7 +41,7 @@ def network_tree(session: Session) -> list[dict]:
 
 
 @router.get("/", include_in_schema=False)
-def home(request: Request, session: Session = Depends(db_session), v: Viewer = Depends(viewer)):
+def home(request: Request, session: Session = Depends(db_session, scope="function"), v: Viewer = Depends(viewer)):
     stats = {
         "centers": sum(1 for c in centers.all_centers(session) if c.status == "active"),
         "venues": session.execute(select(func.count(Venue.id))).scalar_one(),
@@ -60,7 +60,7 @@ def home(request: Request, session: Session = Depends(db_session), v: Viewer = D
 
 
 @router.get("/health", tags=["平台"], summary="健康检查：数据库可达且结构为最新")
-def health(request: Request, session: Session = Depends(db_session)):
+def health(request: Request, session: Session = Depends(db_session, scope="function")):
     session.execute(text("SELECT 1"))
     platform = platform_of(request)
     current = migrate.is_current(platform.db.engine)
