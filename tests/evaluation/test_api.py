@@ -9,6 +9,8 @@ import pytest
 from ggzy.auth.service import get_account
 from ggzy.demo import DEMO_PASSWORD
 from ggzy.evaluation import repository
+from ggzy.kit.actor import SYSTEM
+from ggzy.projects.service import terminate_section
 
 from .conftest import EVAL_DAY, make_expert, make_section
 
@@ -93,16 +95,25 @@ def test_identities_stay_secret_before_the_reveal_for_every_persona(client, head
             assert '"expert_id"' not in r.text and not any(c in r.text for c in cards), (who, url)
 
 
-def test_after_the_reveal_the_public_sees_seed_and_committee(client, headers, world):
+def test_after_the_reveal_the_public_sees_seed_and_committee(client, headers, world, session, clock):
     tender, experts = world
     code = tender.section.code
     draw_id = _drawn(client, headers, code)
-    assert (
-        client.post(f"/api/v1/sections/{code}/draws/{draw_id}/reveal", headers=headers("zy.staff")).status_code == 404
+    url = f"/api/v1/sections/{code}/draws/{draw_id}/reveal"
+    assert client.post(url, headers=headers("zy.staff")).status_code == 404
+    r = client.post(url, headers=headers("gy.staff"))
+    assert r.status_code == 409 and r.json()["code"] == "evaluation.result_not_public"
+    # No award here: the staff reveal serves a section that ended without one.
+    terminate_section(
+        session,
+        actor=SYSTEM,
+        now=clock.now(),
+        entity_id=tender.tenderee.id,
+        section_code=code,
+        reason="终止招标",
     )
-    assert (
-        client.post(f"/api/v1/sections/{code}/draws/{draw_id}/reveal", headers=headers("gy.staff")).status_code == 200
-    )
+    session.commit()
+    assert client.post(url, headers=headers("gy.staff")).status_code == 200
     [proof] = client.get(f"/api/v1/sections/{code}/draws").json()["items"]
     assert len(proof["seed"]) == 64 and len(proof["members"]) == 5
     assert all(m["name"].startswith("机密专家") for m in proof["members"])

@@ -16,7 +16,7 @@ from ggzy.kit.clock import FrozenClock
 from ggzy.kit.settings import load_settings
 from ggzy.platform import Platform
 
-from .conftest import make_expert, make_section, order, staff_scope
+from .conftest import entity_of, make_expert, make_section, order, staff_scope
 
 NOW = dt.datetime(2026, 11, 2, 1, 30, tzinfo=dt.UTC)
 GGZY = [sys.executable, "-c", "from ggzy.cli import main; main()"]
@@ -49,12 +49,16 @@ def drawn(tmp_path_factory) -> tuple[dict[str, str], str]:
     return env, code
 
 
-def _reveal(env):
+def _reveal(env, code: str):
     from ggzy.evaluation import repository, service
+    from ggzy.projects.service import terminate_section
 
     platform = Platform(load_settings(env), clock=FrozenClock(NOW))
     with platform.db.session(write=True) as s:
-        for d in repository.all_draws(s):
+        # No award for this section: staff reveal its draw once it is terminated (法 第三十七条).
+        tenderee = entity_of(s, "tenderee.gy").id
+        terminate_section(s, actor=SYSTEM, now=NOW, entity_id=tenderee, section_code=code, reason="终止招标")
+        for d in repository.draws_of(s, service.section_context(s, code)[0].id):
             if d.status == "drawn":
                 service.reveal(s, actor=SYSTEM, now=NOW, scope=staff_scope(s, "gy.staff", "center:expert:draw"), draw=d)
     platform.db.dispose()
@@ -64,7 +68,7 @@ def test_verify_draw_checks_the_commitment_then_replays_and_catches_tampering(dr
     env, code = drawn
     r = run(["verify-draw", code], env)
     assert r.returncode == 0 and "仅校验承诺" in r.stdout, r.stderr
-    _reveal(env)
+    _reveal(env, code)
     r = run(["verify-draw", "--all"], env)
     assert r.returncode == 0 and "重放" in r.stdout, r.stdout + r.stderr
     con = sqlite3.connect(Path(env["GGZY_DATA_DIR"]) / "ggzy.db")

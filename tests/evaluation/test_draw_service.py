@@ -8,6 +8,7 @@ import pytest
 
 from ggzy.evaluation import draw as algo
 from ggzy.evaluation import repository, service, verify
+from ggzy.projects.service import terminate_section
 
 from .conftest import EVAL_DAY, STAFF, order
 
@@ -20,6 +21,20 @@ def _drawn(session, clock, tender, gy_scope, **kw):
     return d
 
 
+def _reveal(session, clock, tender, gy_scope, d):
+    # Staff reveal a draw only once the result is public or the section has ended without one (法 第三十七条); these
+    # tests have no award, so the section is terminated first (the award notice case is in tests/award).
+    terminate_section(
+        session,
+        actor=STAFF,
+        now=clock.now(),
+        entity_id=tender.tenderee.id,
+        section_code=tender.section.code,
+        reason="终止招标",
+    )
+    service.reveal(session, actor=STAFF, now=clock.now(), scope=gy_scope, draw=d)
+
+
 def test_a_draw_is_reproduced_from_its_seed_and_snapshot(session, clock, tender, pool, gy_scope):
     d = _drawn(session, clock, tender, gy_scope)
     assert d.commitment == algo.commitment_of(d.seed)
@@ -28,7 +43,7 @@ def test_a_draw_is_reproduced_from_its_seed_and_snapshot(session, clock, tender,
     assert {m.center_code for m in members} <= {"GY", "ZY"}
     replay = algo.run_draw(d.seed, json.loads(d.snapshot))
     assert [(p.seq, p.expert_id) for p in replay.picks] == [(m.seq, m.expert_id) for m in members]
-    service.reveal(session, actor=STAFF, now=clock.now(), scope=gy_scope, draw=d)
+    _reveal(session, clock, tender, gy_scope, d)
     [check] = verify.verify_section(session, tender.section.code)
     assert check.ok, check.line()
 
@@ -52,13 +67,13 @@ def test_a_refusal_draws_a_replacement_continuing_the_sequence(session, clock, t
     assert new.replaces_seq == first.seq and new.group_index == first.group_index
     assert new.counter >= max(m.counter for m in members[:-1]) + 1
     assert new.expert_id not in {m.expert_id for m in members[:-1]}
-    service.reveal(session, actor=STAFF, now=clock.now(), scope=gy_scope, draw=d)
+    _reveal(session, clock, tender, gy_scope, d)
     assert verify.verify_section(session, tender.section.code)[0].ok
 
 
 def test_verify_fails_after_tampering_with_a_committee_row(session, clock, tender, pool, gy_scope):
     d = _drawn(session, clock, tender, gy_scope)
-    service.reveal(session, actor=STAFF, now=clock.now(), scope=gy_scope, draw=d)
+    _reveal(session, clock, tender, gy_scope, d)
     m = repository.members_of(session, d.id)[0]
     outsider = next(e for e in pool if e.id not in {x.expert_id for x in repository.members_of(session, d.id)})
     m.expert_id = outsider.id
@@ -69,7 +84,7 @@ def test_verify_fails_after_tampering_with_a_committee_row(session, clock, tende
 
 def test_verify_fails_after_tampering_with_the_snapshot(session, clock, tender, pool, gy_scope):
     d = _drawn(session, clock, tender, gy_scope)
-    service.reveal(session, actor=STAFF, now=clock.now(), scope=gy_scope, draw=d)
+    _reveal(session, clock, tender, gy_scope, d)
     snap = json.loads(d.snapshot)
     snap["groups"][0]["eligible"].pop()
     d.snapshot = algo.canonical(snap).decode()
@@ -107,7 +122,7 @@ def test_venue_shares_seat_each_venues_experts_and_verify(session, clock, tender
     members = repository.members_of(session, d.id)
     assert sorted(m.center_code for m in members) == ["GY", "GY", "ZY", "ZY", "ZY"]
     assert json.loads(d.request)["venue_quotas"] == [["GY", 2], ["ZY", 3]]
-    service.reveal(session, actor=STAFF, now=clock.now(), scope=gy_scope, draw=d)
+    _reveal(session, clock, tender, gy_scope, d)
     assert verify.verify_section(session, tender.section.code)[0].ok
 
 

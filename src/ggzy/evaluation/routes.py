@@ -226,7 +226,9 @@ def start(
 @router.post(
     "/sections/{code}/draws/{draw_id}/{action}",
     summary="执行抽取（run）、作废（cancel）或标段终止后公开结果（reveal）",
-    description="有中标结果的标段，发出中标通知书时系统自动公开种子和名单。",
+    description=(
+        "有中标结果的标段，发出中标通知书时系统自动公开种子和名单；此前请求公开返回 409 evaluation.result_not_public。"
+    ),
 )
 def act(
     code: str,

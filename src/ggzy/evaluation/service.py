@@ -30,9 +30,9 @@ from ggzy.evaluation.models import (
     SeatBooking,
 )
 from ggzy.evaluation.specialties import SPECIALTIES, specialty
-from ggzy.evaluation.workflow import DRAW, MEMBER, DrawStatus, MemberStatus
+from ggzy.evaluation.workflow import DRAW, MEMBER, DrawStatus, MemberStatus, result_public
 from ggzy.kit.actor import SYSTEM, Actor
-from ggzy.kit.errors import Conflict, Forbidden, GgzyError, NotFound, ValidationFailed
+from ggzy.kit.errors import Conflict, Forbidden, GgzyError, IllegalTransition, NotFound, ValidationFailed
 from ggzy.projects.models import Project, Section, TenderProject
 
 # Who was drawn, who confirmed or refused: secret until the draw is revealed (招标投标法 第三十七条: 评标委员会
@@ -620,8 +620,16 @@ def _reveal_context(session: Session, draw: Draw, now: dt.datetime) -> dict[str,
     return {"now": now, "result_public": public, "section_status": section.status}
 
 
+def _check_reveal(draw: Draw, ctx: dict[str, Any]) -> None:
+    # The guard also sits in the table; asked here first so the API answers with a code of its own.
+    secret = result_public(draw, ctx)
+    if secret and draw.status == DrawStatus.DRAWN:
+        raise IllegalTransition(secret, code="evaluation.result_not_public")
+
+
 def _reveal(session: Session, *, actor: Actor, now: dt.datetime, draw: Draw) -> Draw:
     ctx = _reveal_context(session, draw, now)
+    _check_reveal(draw, ctx)
     basis = "award_notice" if ctx["result_public"] else f"section_{ctx['section_status']}"
     draw.status = DRAW.decide(draw, DrawStatus(draw.status), "reveal", ctx).target.value
     draw.revealed_at = now
