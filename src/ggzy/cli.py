@@ -29,6 +29,8 @@ app.add_typer(trust_app, name="trust")
 app.add_typer(pki_app, name="pki")
 archive_app = typer.Typer(help="项目电子档案：导出签名档案包、离线核验", no_args_is_help=True)
 app.add_typer(archive_app, name="archive")
+calendar_app = typer.Typer(help="全国工作日历：补录国务院公布的次年节假日安排", no_args_is_help=True)
+app.add_typer(calendar_app, name="calendar")
 
 
 def _platform(*, ready: bool = True):
@@ -612,6 +614,37 @@ def archive_verify(
         if cert is None:
             typer.echo("注意：使用的是档案内所附平台证书，请与平台公布的证书指纹核对，或以 --cert 指定。")
     raise typer.Exit(0 if report.ok else 1)
+
+
+@calendar_app.command("import")
+def calendar_import(
+    file: Path = typer.Argument(..., help="ggzy.calendar/1 格式的 JSON 文件，恰含一年（格式同 holidays_cn.json）"),
+) -> None:
+    """补录一年的国务院节假日安排（记入审计链；无需发布新版本）。"""
+    from ggzy.centers import national
+
+    try:
+        document = json.loads(_read(file, "节假日安排文件"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise GgzyError(f"节假日安排文件 {file} 不是有效的 UTF-8 JSON（{exc}）。", code="input.invalid") from None
+    platform = _platform()
+    with platform.db.session(write=True) as s:
+        row = national.import_year(s, actor=CLI, now=platform.clock.now(), document=document)
+        year = next(c for c in national.covered_years(s) if c.year == row.year)
+    typer.echo(f"已补录 {year.year} 年：{year.source}")
+    typer.echo(f"  放假日 {year.holidays} 条，调休上班日 {year.workdays} 条；SHA-256 {year.sha256}")
+
+
+@calendar_app.command("list")
+def calendar_list() -> None:
+    """列出工作日历已录入的年份及其依据。"""
+    from ggzy.centers import national
+
+    platform = _platform()
+    with platform.db.session() as s:
+        for c in national.covered_years(s):
+            origin = "补录" if c.origin == "imported" else "随版本"
+            typer.echo(f"{c.year}  {origin}  放假 {c.holidays:>2} 条  调休上班 {c.workdays:>2} 条  {c.source}")
 
 
 def main() -> None:

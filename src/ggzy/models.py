@@ -4,7 +4,7 @@ from ggzy.audit.models import AuditCheckpoint, AuditEvent, AuditHead
 from ggzy.auth.models import Account, AuthSession, RoleGrant
 from ggzy.award.models import AwardCandidate, AwardContract, AwardNotice, AwardObjection, AwardResult, ExpertFee
 from ggzy.bidding.models import Bid, Custodian, CustodianShare, OpeningKey, Receipt, Upload
-from ggzy.centers.models import CalendarDay, Center, CenterMerger, Seat, Venue
+from ggzy.centers.models import CalendarDay, Center, CenterMerger, NationalCalendarYear, Seat, Venue
 from ggzy.deposits.models import Bank, Guarantee, GuaranteeIssuer, Payment, Refund, SubAccount, TransferInstruction
 from ggzy.evaluation.models import (
     Draw,
@@ -90,6 +90,7 @@ __all__ = [
     "CalendarDay",
     "Center",
     "CenterMerger",
+    "NationalCalendarYear",
     "CertificateBinding",
     "CreditRecord",
     "Entity",

@@ -42,6 +42,7 @@ ROLES: dict[str, Role] = {
             "平台管理员",
             "province",
             "province:center:manage",
+            "province:calendar:manage",
             "province:account:manage",
             "province:trust:manage",
             "province:cafee:manage",

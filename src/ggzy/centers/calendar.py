@@ -8,7 +8,9 @@ one group per year with its source; a center adds its own days with :meth:`Worki
 
 A year whose schedule is not in the data is refused (:class:`YearNotCovered`) rather than guessed: the
 schedule for next year is usually published in November or December, and a deadline computed from a
-guess would be wrong exactly around the holidays.
+guess would be wrong exactly around the holidays. A year published after the release is loaded as data
+by the platform admin (``ggzy calendar import``, checked here by :func:`parse_year_document`, stored by
+``centers/national.py``).
 
 How a period is counted (民法典 第二百零一条至第二百零三条, applied by 第二百零四条 unless a law says
 otherwise):
@@ -41,6 +43,10 @@ from ggzy.kit.clock import SHANGHAI
 from ggzy.kit.errors import ValidationFailed
 
 ONE_DAY = dt.timedelta(days=1)
+SCHEMA = "ggzy.calendar/1"
+# The longest year published so far has 39 entries (2026: 33 days off, 6 working weekend days); 60 leaves
+# room for an unusual year while a paste of two years, or of ordinary days, is caught.
+MAX_ENTRIES_PER_YEAR = 60
 
 
 class DayKind(StrEnum):
@@ -125,6 +131,11 @@ class WorkingCalendar:
         merged = dict(self._entries)
         merged.update((e.date, e) for e in entries)
         return WorkingCalendar(merged.values(), years=self.years | set(years))
+
+    @property
+    def entries(self) -> tuple[CalendarEntry, ...]:
+        """Every listed day, whatever its year."""
+        return tuple(self._entries.values())
 
     def entry(self, day: dt.date) -> CalendarEntry | None:
         self._require_covered(day)
@@ -213,22 +224,38 @@ class WorkingCalendar:
 
     def _require_covered(self, day: dt.date) -> None:
         if day.year not in self.years:
-            covered = f"{min(self.years)}–{max(self.years)} 年" if self.years else "任何年份"
             raise YearNotCovered(
-                f"{day.year} 年的节假日安排尚未录入工作日历（已录入 {covered}）："
-                f"请按国务院办公厅公布的《关于{day.year}年部分节假日安排的通知》"
-                "在 holidays_cn.json 中补录该年，之后才能按工作日计算期限",
+                f"{day.year} 年的节假日安排尚未录入工作日历（已录入 {describe_years(self.years)}）："
+                f"请平台管理员按国务院办公厅公布的《关于{day.year}年部分节假日安排的通知》"
+                "用 ggzy calendar import 文件 补录该年，之后才能按工作日计算期限",
                 detail={"year": day.year, "date": day.isoformat()},
             )
+
+
+def describe_years(years: Iterable[int]) -> str:
+    """``2020–2027、2029 年``: runs of consecutive years, so that a gap is not hidden by a min–max range."""
+    runs: list[list[int]] = []
+    for year in sorted(years):
+        if runs and year == runs[-1][-1] + 1:
+            runs[-1].append(year)
+        else:
+            runs.append([year])
+    if not runs:
+        return "任何年份"
+    return "、".join(f"{r[0]}–{r[-1]}" if len(r) > 1 else f"{r[0]}" for r in runs) + " 年"
+
+
+def bundled_document() -> dict[str, Any]:
+    """The decoded ``holidays_cn.json`` shipped with the release."""
+    text = resources.files("ggzy.centers").joinpath("data", "holidays_cn.json").read_text(encoding="utf-8")
+    return json.loads(text)
 
 
 def load_calendar(path: str | Path | None = None) -> WorkingCalendar:
     """The national calendar from the bundled ``holidays_cn.json`` (or another file in that format)."""
     if path is None:
-        text = resources.files("ggzy.centers").joinpath("data", "holidays_cn.json").read_text(encoding="utf-8")
-    else:
-        text = Path(path).read_text(encoding="utf-8")
-    return parse_calendar(json.loads(text))
+        return parse_calendar(bundled_document())
+    return parse_calendar(json.loads(Path(path).read_text(encoding="utf-8")))
 
 
 def parse_calendar(document: Mapping[str, Any]) -> WorkingCalendar:
@@ -236,14 +263,86 @@ def parse_calendar(document: Mapping[str, Any]) -> WorkingCalendar:
     entries: list[CalendarEntry] = []
     years: list[int] = []
     for group in document.get("years", []):
-        year, source = group.get("year"), group.get("source")
-        if not isinstance(year, int) or not source:
-            raise _data_error(f"节假日数据中有一组缺少 year 或 source：{str(group)[:60]}")
+        year, source, group_entries = _group(group)
         if year in years:
             raise _data_error(f"节假日数据中 {year} 年出现了两组")
         years.append(year)
-        entries.extend(_entry(raw, year, source) for raw in group.get("entries", []))
+        entries.extend(group_entries)
     return WorkingCalendar(entries, years=years)
+
+
+@dataclass(frozen=True)
+class YearSchedule:
+    """One year of the State Council's schedule, checked; :meth:`group` is the form stored and hashed."""
+
+    year: int
+    source: str
+    entries: tuple[CalendarEntry, ...]
+
+    @property
+    def holidays(self) -> int:
+        return sum(e.kind is DayKind.HOLIDAY for e in self.entries)
+
+    @property
+    def workdays(self) -> int:
+        return sum(e.kind is DayKind.WORKDAY for e in self.entries)
+
+    def group(self) -> dict[str, Any]:
+        entries = [{"date": e.date.isoformat(), "kind": e.kind.value, "name": e.name} for e in self.entries]
+        return {"year": self.year, "source": self.source, "entries": sorted(entries, key=lambda e: e["date"])}
+
+
+def parse_year_document(document: Any) -> YearSchedule:
+    """Check a ``ggzy.calendar/1`` document bringing exactly one year, as the platform admin imports it.
+
+    Besides the checks of :func:`parse_calendar`: a year with no holiday at all is refused (every notice
+    has at least 元旦 and 春节, so an empty year is a mistake), and so is one with more entries than
+    :data:`MAX_ENTRIES_PER_YEAR`."""
+    if not isinstance(document, Mapping) or document.get("schema") != SCHEMA:
+        raise ValidationFailed(
+            f'文件格式不对：应为 JSON 对象，含 "schema": "{SCHEMA}" 与 years（格式同 holidays_cn.json）',
+            code="calendar.import_schema",
+        )
+    groups = document.get("years")
+    if not isinstance(groups, list) or len(groups) != 1 or not isinstance(groups[0], Mapping):
+        count = len(groups) if isinstance(groups, list) else 0
+        raise ValidationFailed(
+            f"一次只能补录一年：years 中应恰有一组，实际为 {count} 组", code="calendar.import_one_year"
+        )
+    source = groups[0].get("source")
+    if not isinstance(source, str) or not source.strip():
+        raise ValidationFailed(
+            "缺少 source：请写明依据的通知名称、文号与发布日期（如《国务院办公厅关于××年部分节假日安排的通知》）",
+            code="calendar.import_source",
+        )
+    year, source, entries = _group({**groups[0], "source": source.strip()})
+    WorkingCalendar(entries, years=[year])  # refuses a date listed twice
+    schedule = YearSchedule(year, source, tuple(sorted(entries, key=lambda e: e.date)))
+    if schedule.holidays == 0:
+        raise ValidationFailed(
+            f"{year} 年的安排中没有一条放假日（kind=holiday）：每年的通知至少有元旦、春节等假日，请核对文件",
+            code="calendar.import_empty",
+            detail={"year": year},
+        )
+    if len(entries) > MAX_ENTRIES_PER_YEAR:
+        raise ValidationFailed(
+            f"{year} 年的安排有 {len(entries)} 条，超过一年的合理上限 {MAX_ENTRIES_PER_YEAR} 条："
+            "是否把几年的条目或整月的普通日子放进了一组？请核对文件",
+            code="calendar.import_too_many",
+            detail={"year": year, "entries": len(entries)},
+        )
+    return schedule
+
+
+def _group(group: Any) -> tuple[int, str, list[CalendarEntry]]:
+    if not isinstance(group, Mapping):
+        raise _data_error(f"节假日数据中有一组不是对象：{str(group)[:60]}")
+    year, source, raw_entries = group.get("year"), group.get("source"), group.get("entries", [])
+    if not isinstance(year, int) or isinstance(year, bool) or not source:
+        raise _data_error(f"节假日数据中有一组缺少 year 或 source：{str(group)[:60]}")
+    if not isinstance(raw_entries, list):
+        raise _data_error(f"{year} 年的 entries 应为列表")
+    return year, source, [_entry(raw, year, source) for raw in raw_entries]
 
 
 def _entry(raw: Mapping[str, Any], year: int, source: str) -> CalendarEntry:
@@ -253,9 +352,14 @@ def _entry(raw: Mapping[str, Any], year: int, source: str) -> CalendarEntry:
         name = raw["name"]
     except (KeyError, TypeError, ValueError):
         raise _data_error(f"{year} 年的节假日条目无效：{raw}（需要 date、kind=holiday/workday、name）") from None
-    # A holiday may start on 31 December of the year before (元旦 2023 began on 2022-12-31).
-    if day.year not in (year, year - 1) or not name:
-        raise _data_error(f"{year} 年的节假日条目 {raw} 的日期不属于该年或缺少名称")
+    if not isinstance(name, str) or not name.strip():
+        raise _data_error(f"{year} 年的节假日条目 {day.isoformat()} 缺少名称（如 春节、国庆节）")
+    # A holiday may start in the last days of the year before (元旦 2023 began on 2022-12-31; for 元旦 2019,
+    # 2018-12-29 was a working Saturday), never earlier than 下旬 of December.
+    if not (day.year == year or dt.date(year - 1, 12, 21) <= day <= dt.date(year - 1, 12, 31)):
+        raise _data_error(
+            f"{day.isoformat()}（{name}）不属于 {year} 年：每组只能列该年的日期（或上一年 12 月下旬），请核对日期"
+        )
     if kind is DayKind.WORKDAY and day.weekday() < 5:
         raise _data_error(f"{day.isoformat()} 是周一至周五，不能标为调休上班日：请核对日期")
     return CalendarEntry(date=day, kind=kind, name=name, source=source)

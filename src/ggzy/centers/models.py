@@ -74,3 +74,20 @@ class CenterMerger(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
     next_check: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, index=True)
     done_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+
+
+class NationalCalendarYear(Base):
+    """A year of the State Council's holiday schedule published after the release, imported by the platform admin.
+
+    ``document`` is the canonical JSON of that one year's group (``ggzy.calendar/1``), ``sha256`` its hash;
+    the working calendar is the bundled ``holidays_cn.json`` plus these rows (``centers/national.py``)."""
+
+    __tablename__ = "national_calendar_years"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, unique=True)
+    source: Mapped[str] = mapped_column(Text)
+    document: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    imported_by: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    imported_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import asdict
+from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Body, Depends, Query, Request
 from sqlalchemy.orm import Session
 
+from ggzy.centers import national
 from ggzy.centers import service as centers
 from ggzy.centers.models import Center
 from ggzy.centers.schemas import (
     CalendarDayRead,
+    CalendarYearRead,
     CenterDetail,
     CenterRead,
     MergerCreate,
@@ -22,6 +26,7 @@ from ggzy.kit.errors import ValidationFailed
 from ggzy.web.context import Viewer, csrf_checked, db_session, platform_of, scope_for
 
 router = APIRouter(prefix="/api/v1/centers", tags=["交易中心网络"])
+calendar_router = APIRouter(prefix="/api/v1/calendar", tags=["工作日历"])
 
 
 def center_read(session: Session, c: Center, codes: dict[int, str]) -> dict:
@@ -143,3 +148,29 @@ def plan_merger(
     return MergerRead(
         id=m.id, source=code.upper(), target=body.target.upper(), effective_at=m.effective_at, status=m.status
     )
+
+
+@calendar_router.get(
+    "/years", response_model=list[CalendarYearRead], summary="工作日历已录入的年份（随版本发布或平台管理员补录）"
+)
+def calendar_years(session: Session = Depends(db_session, scope="function")):
+    return [CalendarYearRead(**asdict(c)) for c in national.covered_years(session)]
+
+
+@calendar_router.post(
+    "/years",
+    response_model=CalendarYearRead,
+    status_code=201,
+    summary="补录一年的国务院节假日安排（平台管理员；ggzy.calendar/1 格式，恰含一年）",
+)
+def import_calendar_year(
+    request: Request,
+    document: dict[str, Any] = Body(
+        ..., examples=[{"schema": "ggzy.calendar/1", "years": [{"year": 2027, "source": "…", "entries": []}]}]
+    ),
+    session: Session = Depends(db_session, scope="function"),
+    v: Viewer = Depends(csrf_checked),
+):
+    scope_for(session, v, "province:calendar:manage")
+    row = national.import_year(session, actor=v.actor, now=platform_of(request).clock.now(), document=document)
+    return next(CalendarYearRead(**asdict(c)) for c in national.covered_years(session) if c.year == row.year)

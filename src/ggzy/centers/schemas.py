@@ -60,3 +60,13 @@ class CalendarDayRead(BaseModel):
     kind: str
     name: str
     source: str = Field(description="依据：国务院办公厅通知或中心自行登记")
+
+
+class CalendarYearRead(BaseModel):
+    year: int
+    source: str = Field(description="依据：国务院办公厅关于该年部分节假日安排的通知")
+    origin: str = Field(description="bundled（随版本发布的 holidays_cn.json）或 imported（平台管理员补录）")
+    holidays: int = Field(description="放假日条数")
+    workdays: int = Field(description="调休上班日条数")
+    sha256: str | None = Field(None, description="补录时所存该年数据（规范 JSON）的 SHA-256")
+    imported_at: dt.datetime | None = None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections.abc import Callable
 
 from sqlalchemy import Table, select, update
@@ -12,8 +11,9 @@ from sqlalchemy.orm import Session
 from ggzy.audit.service import record
 from ggzy.auth.models import Account, RoleGrant
 from ggzy.authz.scope import CenterNode, CenterScope
-from ggzy.centers.calendar import CalendarEntry, DayKind, WorkingCalendar, load_calendar
+from ggzy.centers.calendar import CalendarEntry, DayKind, WorkingCalendar
 from ggzy.centers.models import CalendarDay, Center, CenterMerger, Seat, Venue
+from ggzy.centers.national import national_calendar
 from ggzy.kit.actor import Actor
 from ggzy.kit.errors import Conflict, IllegalTransition, NotFound, ValidationFailed
 
@@ -229,15 +229,10 @@ def run_merger(session: Session, merger_id: int, now: dt.datetime) -> bool:
     return True
 
 
-@functools.cache
-def national_calendar() -> WorkingCalendar:
-    return load_calendar()
-
-
 def working_calendar(session: Session, center: Center) -> WorkingCalendar:
-    """The national calendar with the center's own days laid over it."""
+    """The national calendar (bundled and imported years) with the center's own days laid over it."""
     own = session.execute(select(CalendarDay).where(CalendarDay.center_id == center.id)).scalars()
-    return national_calendar().with_entries(
+    return national_calendar(session).with_entries(
         CalendarEntry(date=d.day, kind=DayKind(d.kind), name=d.name, source=f"{center.code} 中心日历") for d in own
     )
 

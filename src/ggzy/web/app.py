@@ -111,6 +111,7 @@ def create_app(platform: Platform, *, run_chronograph: bool | None = None) -> Fa
 
     for module in (home, auth_pages, auth_routes, centers_pages, centers_routes, audit_pages, audit_routes):
         app.include_router(module.router)
+    app.include_router(centers_routes.calendar_router)
     for module in (registry_pages, registry_routes):
         app.include_router(module.router)
     app.include_router(projects_routes.router)
