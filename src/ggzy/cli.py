@@ -90,7 +90,7 @@ def demo() -> None:
     if biz["skipped"]:
         typer.echo(
             f"  {biz['skipped']} 个项目的期限跨入尚未录入节假日安排的年份，未创建："
-            "请在 centers/data/holidays_cn.json 补录。"
+            "国务院办公厅公布该年安排后，由平台管理员用 ggzy calendar import 文件 补录，再运行 ggzy demo。"
         )
     typer.echo("  模拟银行付款：ggzy bank pay <虚拟子账号> <金额元> --payer <付款单位>")
 
