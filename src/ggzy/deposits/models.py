@@ -121,13 +121,14 @@ class Refund(Base):
     interest_fen: Mapped[int] = mapped_column(BigInteger, default=0)
     triggered_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     due_by: Mapped[dt.datetime] = mapped_column(UtcDateTime)
-    status: Mapped[str] = mapped_column(String(20))  # scheduled / instructed
+    status: Mapped[str] = mapped_column(String(20))  # scheduled / instructed / settled / failed
     next_check: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, index=True)
     instructed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
 
 
 class TransferInstruction(Base):
-    """Outbox row: the transfer order for the bank, sent once per idempotency key."""
+    """Outbox row: the transfer order for the bank, fetched by it (pull) and settled once per idempotency key.
+    ``status`` moves only by ``deposits.workflow.TRANSFER``."""
 
     __tablename__ = "deposit_transfer_instructions"
 
@@ -141,4 +142,9 @@ class TransferInstruction(Base):
     amount_fen: Mapped[int] = mapped_column(BigInteger)
     interest_fen: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
-    sent_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)  # first fetched by the bank
+    status: Mapped[str] = mapped_column(String(20), default="instructed", server_default="instructed")
+    bank_reference: Mapped[str | None] = mapped_column(String(64))
+    settled_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    failure: Mapped[str | None] = mapped_column(Text)
+    settlement_sha256: Mapped[str | None] = mapped_column(String(64))  # the one settlement body accepted

@@ -34,6 +34,9 @@ class Expert(Base):
     region_code: Mapped[str] = mapped_column(String(9), index=True)
     home_center_id: Mapped[int] = mapped_column(ForeignKey("centers.id"), index=True)
     phone: Mapped[str] = mapped_column(String(50), default="")
+    # The expert's own payee account for fees (self-maintained; private like id_card).
+    bank_name: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    bank_account: Mapped[str] = mapped_column(String(40), default="", server_default="")
     work_years: Mapped[int | None] = mapped_column(Integer)
     qualifications: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(20), default="active")  # active / suspended

@@ -104,7 +104,9 @@ class Clarification(Base):
 
 
 class ExpertFeePayment(Base):
-    """Outbox row: the payment order of an expert's fee, computed by the tariff, sent once per key."""
+    """Outbox row: the payment order of an expert's fee, computed by the tariff, fetched by the platform's
+    settlement bank (pull) and settled once per key. Held (not released to the bank) while ``payee_account`` is
+    empty; ``status`` moves only by ``deposits.workflow.TRANSFER``."""
 
     __tablename__ = "evaluation_fee_payments"
 
@@ -115,6 +117,12 @@ class ExpertFeePayment(Base):
     fee_id: Mapped[int] = mapped_column(ForeignKey("award_expert_fees.id"), unique=True)
     payee_name: Mapped[str] = mapped_column(String(50))
     amount_fen: Mapped[int] = mapped_column(BigInteger)
-    status: Mapped[str] = mapped_column(String(20))  # instructed / sent
+    status: Mapped[str] = mapped_column(String(20))  # instructed / fetched / settled / failed
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
-    sent_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)  # first fetched by the bank
+    bank_id: Mapped[int | None] = mapped_column(ForeignKey("deposit_banks.id"))
+    payee_account: Mapped[str | None] = mapped_column(String(40))
+    bank_reference: Mapped[str | None] = mapped_column(String(64))
+    settled_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    failure: Mapped[str | None] = mapped_column(Text)
+    settlement_sha256: Mapped[str | None] = mapped_column(String(64))  # the one settlement body accepted
