@@ -11,9 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
-import socket
-import threading
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,6 +29,7 @@ from ggzy.kit.db import Database
 from ggzy.kit.settings import load_settings
 from ggzy.kit.signing import load_or_create_platform_key
 from ggzy.platform import Platform
+from support import serve
 
 PG_URL = os.environ.get("GGZY_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 START = dt.datetime(2026, 11, 2, 1, 30, tzinfo=dt.UTC)  # a Monday, 09:30 in Shanghai
@@ -174,8 +172,6 @@ class Server(str):
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    import uvicorn
-
     from ggzy.web.app import create_app
 
     _need_chromium()
@@ -186,19 +182,8 @@ def server(tmp_path_factory):
     with platform.db.session(write=True) as s:
         seed_demo(s, actor=SYSTEM, now=platform.clock.now())
         seed_demo_business(s, actor=SYSTEM, now=platform.clock.now(), key=platform.key, data_dir=data)
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    srv = uvicorn.Server(
-        uvicorn.Config(create_app(platform, run_chronograph=False), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if srv.started:
-            break
-        time.sleep(0.05)
-    yield Server(f"http://127.0.0.1:{port}", data, platform.clock)
+    url, srv, thread = serve(create_app(platform, run_chronograph=False))
+    yield Server(url, data, platform.clock)
     srv.should_exit = True
     thread.join(timeout=10)
     platform.db.dispose()

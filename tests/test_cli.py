@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-GGZY = [sys.executable, "-c", "from ggzy.cli import main; main()"]
-
-
-def run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
-    full = {k: v for k, v in os.environ.items() if not k.startswith("GGZY_")}
-    full.update(env)
-    return subprocess.run(GGZY + args, capture_output=True, text=True, env=full, timeout=120)
+from support import run_cli as run
 
 
 @pytest.fixture(scope="module")

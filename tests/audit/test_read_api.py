@@ -14,10 +14,10 @@ from ggzy.audit import cursor as cursors
 from ggzy.audit import service as audit
 from ggzy.audit.service import AuditConfig
 from ggzy.centers.service import get_center
-from ggzy.demo import DEMO_PASSWORD
 from ggzy.kit.actor import Actor
 from ggzy.kit.errors import ConfigError
 from ggzy.kit.paging import encode_cursor
+from support import token
 
 HIDDEN = "auditleak:bid:submitted"
 audit.register_confidential(HIDDEN)
@@ -25,12 +25,6 @@ STAFF = Actor(7, "张三", "center_staff", None, "10.0.0.1")
 BIDDER = Actor(8, "投标人甲", "bidder", None, "10.0.0.2")
 READERS = ["admin", "gy.staff", "reg.gy.finance"]  # province-wide, one center, one region
 CHAIN_FIELDS = {"seq", "hash", "prev_hash", "hash_alg"}
-
-
-def token(client, username: str) -> dict[str, str]:
-    r = client.post("/api/v1/auth/tokens", json={"username": username, "password": DEMO_PASSWORD})
-    assert r.status_code == 201, r.text
-    return {"authorization": f"Bearer {r.json()['token']}"}
 
 
 def _gy(session) -> int:

@@ -8,22 +8,17 @@ from decimal import Decimal
 
 import pytest
 
-from ggzy.auth.service import get_account, principal_of
-from ggzy.authz.scope import require
+from ggzy.auth.service import get_account
 from ggzy.award import service
 from ggzy.award.policies import Candidate
-from ggzy.centers.service import nodes
-from ggzy.demo import DEMO_PASSWORD
 from ggzy.deposits.models import Bank, Payment
 from ggzy.kit.actor import Actor
 from ggzy.kit.clock import SHANGHAI
-from ggzy.projects import service as projects
 from ggzy.projects.models import Section
 from ggzy.projects.rulesets import DepositForm
 from ggzy.registry.models import Entity
+from support import entity_of, logins, new_entity, publish_section
 
-DOCS_FROM = dt.datetime(2026, 11, 2, 10, 0, tzinfo=SHANGHAI)
-DEADLINE = dt.datetime(2026, 11, 23, 9, 30, tzinfo=SHANGHAI)
 REPORT_AT = dt.datetime(2026, 11, 25, 10, 0, tzinfo=SHANGHAI)  # a Wednesday
 DEPOSIT = 200_000_00
 COMMITTEE = 5
@@ -46,91 +41,8 @@ class Tender:
         return self.section.code
 
 
-def entity_of(session, username: str) -> Entity:
-    e = session.get(Entity, get_account(session, username).entity_id)
-    assert e is not None
-    return e
-
-
 def actor_of(session, username: str, role: str) -> Actor:
     return Actor(get_account(session, username).id, username, role, None, "10.0.0.1")
-
-
-def _publish(session, clock, platform, rule_set_key: str, kind: str) -> Section:
-    tenderee = entity_of(session, "tenderee.gy")
-    actor = actor_of(session, "tenderee.gy", "tenderee")
-    now = clock.now()
-    p = projects.create_project(
-        session,
-        actor=actor,
-        now=now,
-        acting_entity_id=tenderee.id,
-        center_code="GY",
-        name="定标示例工程",
-        transaction_type=kind,
-    )
-    tp = projects.add_tender_project(
-        session,
-        actor=actor,
-        now=now,
-        entity_id=tenderee.id,
-        project_code=p.code,
-        name="定标示例工程施工",
-        rule_set_key=rule_set_key,
-        estimate_fen=50_000_000_00,
-    )
-    s = projects.add_section(
-        session,
-        actor=actor,
-        now=now,
-        entity_id=tenderee.id,
-        tender_project_code=tp.code,
-        name="一标段",
-        estimate_fen=50_000_000_00,
-    )
-    forms = frozenset({DepositForm.CASH}) if kind == "construction" else frozenset({DepositForm.BANK_GUARANTEE})
-    terms = [projects.SectionTerms(s.code, DOCS_FROM, at("2026-11-09", "17:00"), DEADLINE, DEPOSIT, forms)]
-    a = projects.draft_announcement(
-        session,
-        actor=actor,
-        now=now,
-        entity_id=tenderee.id,
-        tender_project_code=tp.code,
-        title="定标示例工程招标公告",
-        body="正文",
-        terms=terms,
-    )
-    projects.submit_announcement(
-        session, actor=actor, now=now, entity_id=tenderee.id, tender_project_code=tp.code, version=a.version
-    )
-    staff = principal_of(session, get_account(session, "gy.staff"))
-    projects.publish_announcement(
-        session,
-        actor=actor,
-        now=now,
-        scope=require(staff, "center:project:review", nodes(session)),
-        key=platform.key,
-        tender_project_code=tp.code,
-        version=a.version,
-        publish_key=f"pub-{s.code}",
-    )
-    return s
-
-
-def _third_bidder(session, clock, center_id: int) -> Entity:
-    e = Entity(
-        kind="legal_person",
-        name="安顺示例建设有限公司",
-        legal_represent="李四",
-        region_code="520400",
-        roles=",bidder,",
-        center_id=center_id,
-        registered_at=clock.now(),
-        updated_at=clock.now(),
-    )
-    session.add(e)
-    session.flush()
-    return e
 
 
 def _cash_deposits(session, section: Section, bidders: list[Entity], now: dt.datetime) -> None:
@@ -163,12 +75,20 @@ def _cash_deposits(session, section: Section, bidders: list[Entity], now: dt.dat
 
 
 def make_tender(session, clock, platform, *, rule_set_key="construction.open/2019", kind="construction") -> Tender:
-    s = _publish(session, clock, platform, rule_set_key, kind)
-    bidders = [
-        entity_of(session, "bidder.gy"),
-        entity_of(session, "bidder.zy"),
-        _third_bidder(session, clock, s.center_id),
-    ]
+    # Cash for works; government procurement may not take cash (G-6), so a bank guarantee there.
+    forms = {DepositForm.CASH} if kind == "construction" else {DepositForm.BANK_GUARANTEE}
+    s = publish_section(
+        session,
+        clock,
+        platform,
+        name="定标示例工程",
+        rule_set_key=rule_set_key,
+        kind=kind,
+        deposit_fen=DEPOSIT,
+        forms=forms,
+    )
+    third = new_entity(session, clock.now(), "安顺示例建设有限公司", s.center_id, region_code="520400")
+    bidders = [entity_of(session, "bidder.gy"), entity_of(session, "bidder.zy"), third]
     _cash_deposits(session, s, bidders, clock.now())
     session.commit()
     return Tender(s, entity_of(session, "tenderee.gy"), actor_of(session, "tenderee.gy", "tenderee"), bidders)
@@ -221,9 +141,4 @@ def reported(session, tender) -> Tender:
 @pytest.fixture
 def headers(client):
     # A fresh token each time: tests move the clock past a token's lifetime.
-    def get(username: str) -> dict[str, str]:
-        r = client.post("/api/v1/auth/tokens", json={"username": username, "password": DEMO_PASSWORD})
-        assert r.status_code == 201, r.text
-        return {"authorization": f"Bearer {r.json()['token']}"}
-
-    return get
+    return logins(client, cached=False)

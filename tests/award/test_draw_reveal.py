@@ -9,7 +9,7 @@ import json
 import pytest
 from sqlalchemy import select
 
-from evaluation.conftest import STAFF, make_expert, order, staff_scope
+from evaluation.conftest import STAFF, make_expert, order
 from ggzy.audit.models import AuditEvent
 from ggzy.award import service
 from ggzy.evaluation import repository as draw_rows
@@ -19,6 +19,7 @@ from ggzy.evaluation.models import Expert
 from ggzy.evaluation.workflow import DRAW, DrawStatus
 from ggzy.kit.errors import IllegalTransition
 from ggzy.projects import service as projects
+from support import staff_scope
 
 from .conftest import at, submit
 

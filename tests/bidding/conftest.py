@@ -13,20 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from ggzy.auth.service import get_account, principal_of
-from ggzy.authz.scope import require
-from ggzy.centers.service import nodes
-from ggzy.demo import DEMO_PASSWORD, seed_demo_certificates
 from ggzy.deposits.models import Guarantee, GuaranteeIssuer
-from ggzy.kit.actor import SYSTEM, Actor
-from ggzy.kit.clock import SHANGHAI
-from ggzy.projects import service as projects
 from ggzy.projects.models import Section
-from ggzy.registry.models import Entity
+from support import demo_certificates, entity_of, publish_section
 
-DOCS_FROM = dt.datetime(2026, 11, 2, 10, 0, tzinfo=SHANGHAI)
-DOCS_UNTIL = dt.datetime(2026, 11, 9, 17, 0, tzinfo=SHANGHAI)
-DEADLINE = dt.datetime(2026, 11, 23, 9, 30, tzinfo=SHANGHAI)
 FORM = {"price_fen": 48_000_000_00, "duration_days": 365, "quality": "合格", "key_terms": {"项目经理": "张工"}}
 
 
@@ -34,74 +24,6 @@ FORM = {"price_fen": 48_000_000_00, "duration_days": 365, "quality": "合格", "
 class Tender:
     section: Section
     code: str
-
-
-def entity_of(session, username: str) -> Entity:
-    e = session.get(Entity, get_account(session, username).entity_id)
-    assert e is not None
-    return e
-
-
-def publish_section(session, clock, platform, *, deposit_fen: int = 0, name: str = "加密投标示例工程") -> Section:
-    tenderee = entity_of(session, "tenderee.gy")
-    actor = Actor(get_account(session, "tenderee.gy").id, "贵阳招标人经办", "tenderee", None, "10.0.0.1")
-    now = clock.now()
-    p = projects.create_project(
-        session,
-        actor=actor,
-        now=now,
-        acting_entity_id=tenderee.id,
-        center_code="GY",
-        name=name,
-        transaction_type="construction",
-    )
-    tp = projects.add_tender_project(
-        session,
-        actor=actor,
-        now=now,
-        entity_id=tenderee.id,
-        project_code=p.code,
-        name=name + "施工",
-        rule_set_key="construction.open/2019",
-        estimate_fen=50_000_000_00,
-    )
-    s = projects.add_section(
-        session,
-        actor=actor,
-        now=now,
-        entity_id=tenderee.id,
-        tender_project_code=tp.code,
-        name="一标段",
-        estimate_fen=50_000_000_00,
-    )
-    forms = frozenset({"bank_guarantee"}) if deposit_fen else frozenset()
-    terms = [projects.SectionTerms(s.code, DOCS_FROM, DOCS_UNTIL, DEADLINE, deposit_fen, forms)]
-    a = projects.draft_announcement(
-        session,
-        actor=actor,
-        now=now,
-        entity_id=tenderee.id,
-        tender_project_code=tp.code,
-        title=name + "招标公告",
-        body="正文",
-        terms=terms,
-    )
-    projects.submit_announcement(
-        session, actor=actor, now=now, entity_id=tenderee.id, tender_project_code=tp.code, version=a.version
-    )
-    staff = principal_of(session, get_account(session, "gy.staff"))
-    projects.publish_announcement(
-        session,
-        actor=actor,
-        now=now,
-        scope=require(staff, "center:project:review", nodes(session)),
-        key=platform.key,
-        tender_project_code=tp.code,
-        version=a.version,
-        publish_key=f"pub-{s.code}",
-    )
-    session.commit()
-    return s
 
 
 def give_guarantee(session, section: Section, username: str, now: dt.datetime) -> None:
@@ -130,26 +52,13 @@ def give_guarantee(session, section: Section, username: str, now: dt.datetime) -
 @pytest.fixture
 def certs(session, clock, tmp_path) -> Path:
     """The demo CAs on the trust list and the demo bidders' certificates bound; key files in the directory."""
-    directory = tmp_path / "certs"
-    seed_demo_certificates(session, actor=SYSTEM, now=clock.now(), directory=directory)
-    session.commit()
-    return directory
+    return demo_certificates(session, clock, tmp_path)
 
 
 @pytest.fixture
 def tender(session, clock, platform, certs) -> Tender:
-    s = publish_section(session, clock, platform)
+    s = publish_section(session, clock, platform, name="加密投标示例工程")
     return Tender(s, s.code)
-
-
-def token(client, username: str) -> dict[str, str]:
-    r = client.post("/api/v1/auth/tokens", json={"username": username, "password": DEMO_PASSWORD})
-    assert r.status_code == 201, r.text
-    return {"authorization": f"Bearer {r.json()['token']}"}
-
-
-def key_and_cert(certs: Path, username: str) -> tuple[Path, Path]:
-    return certs / f"{username}.key.pem", certs / f"{username}.cert.pem"
 
 
 def openssl_envelope(tmp_path: Path, plaintext: bytes, *recipients: Path, cipher: str = "-aes-256-gcm") -> bytes:

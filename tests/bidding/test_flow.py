@@ -22,8 +22,9 @@ from ggzy.pki.cms import sign_detached
 from ggzy.pki.documents import verify_document
 from ggzy.pki.keys import load_private_key, wrap_private_key
 from ggzy.pki.models import CertificateBinding
+from support import key_and_cert, token
 
-from .conftest import FORM, complete, key_and_cert, opening_pem, openssl_envelope, openssl_sign, token, upload
+from .conftest import FORM, complete, opening_pem, openssl_envelope, openssl_sign, upload
 
 
 def _client(client, username):

@@ -28,10 +28,8 @@ from ggzy.pki.certs import certificate_from_der, load_certificate
 from ggzy.pki.cms import sign_detached
 from ggzy.pki.keys import wrap_private_key
 from ggzy.platform import Platform
-from ggzy.registry.models import Entity
 from ggzy.web.app import create_app
-
-from .conftest import DEADLINE, publish_section
+from support import DEADLINE, new_entity, publish_section
 
 N = 200
 START = dt.datetime(2026, 11, 2, 1, 30, tzinfo=dt.UTC)
@@ -87,18 +85,7 @@ def _bidders(platform, section, tmp_path):
         trust = pki.current_trust_list(s)
         gy = section.center_id
         for i in range(N):
-            e = Entity(
-                kind="legal_person",
-                name=f"竞速投标人{i}",
-                legal_represent="张三",
-                region_code="520100",
-                roles=",bidder,",
-                center_id=gy,
-                registered_at=START,
-                updated_at=START,
-            )
-            s.add(e)
-            s.flush()
+            e = new_entity(s, START, f"竞速投标人{i}", gy, legal_represent="张三")
             account = auth.create_account(
                 s,
                 actor=SYSTEM,

@@ -13,19 +13,10 @@ from sqlalchemy import delete, func, select
 from ggzy.bidding import service
 from ggzy.bidding.models import Bid, Custodian
 from ggzy.kit.errors import ValidationFailed
+from ggzy.projects.rulesets import DepositForm
+from support import DEADLINE, key_and_cert, publish_section, token
 
-from .conftest import (
-    DEADLINE,
-    complete,
-    give_guarantee,
-    key_and_cert,
-    opening_pem,
-    openssl_envelope,
-    openssl_sign,
-    publish_section,
-    token,
-    upload,
-)
+from .conftest import complete, give_guarantee, opening_pem, openssl_envelope, openssl_sign, upload
 
 
 def _bids(session) -> int:
@@ -79,7 +70,9 @@ def test_a_signer_not_bound_to_the_submitting_account_is_refused(client, session
 def test_no_deposit_no_bid_and_a_received_guarantee_makes_it_eligible(
     client, session, clock, platform, certs, tmp_path
 ):
-    section = publish_section(session, clock, platform, deposit_fen=100_000_00, name="保证金工程")
+    section = publish_section(
+        session, clock, platform, name="保证金工程", deposit_fen=100_000_00, forms={DepositForm.BANK_GUARANTEE}
+    )
     h = token(client, "bidder.gy")
     r = client.post(f"/api/v1/sections/{section.code}/uploads", headers=h, json={"size": 10, "sha256": "0" * 64})
     assert r.status_code == 422 and r.json()["code"] == "bidding.not_eligible"

@@ -17,8 +17,9 @@ from ggzy.pki import envelope, sharing
 from ggzy.pki.certs import certificate_from_der
 from ggzy.pki.keys import load_private_key, wrap_private_key
 from ggzy.pki.models import CertificateBinding
+from support import key_and_cert, token
 
-from .conftest import complete, key_and_cert, opening_pem, openssl_envelope, openssl_sign, token, upload
+from .conftest import complete, opening_pem, openssl_envelope, openssl_sign, upload
 
 PERSONAS = [
     None,

@@ -11,9 +11,10 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import NameOID
 
 from ggzy.deposits import service as deposits
+from support import entity_of
 
 from .bank import SimulatedBank
-from .conftest import DEPOSIT, entity_of
+from .conftest import DEPOSIT
 
 
 def test_only_the_platform_admin_registers_and_lists_banks_and_issuers(client, clock, headers):

@@ -15,9 +15,10 @@ from ggzy.kit.clock import SHANGHAI
 from ggzy.kit.errors import ValidationFailed
 from ggzy.projects import service as projects
 from ggzy.projects.rulesets import DepositForm
+from support import DEADLINE, entity_of, token
 
 from .bank import make_cert
-from .conftest import DEADLINE, DEPOSIT, entity_of, publish_section, token
+from .conftest import DEPOSIT, publish_tender
 
 
 def _account(client, headers, tender, who="bidder.zy") -> str:
@@ -181,7 +182,7 @@ def test_a_valid_e_guarantee_is_received_and_an_invalid_one_is_refused_with_its_
 
 
 def test_government_procurement_refuses_cash(client, session, clock, platform, headers, bank):
-    gp = publish_section(
+    gp = publish_tender(
         session,
         clock,
         platform,
@@ -213,7 +214,7 @@ def test_a_deposit_above_the_cap_is_refused_in_the_announcement(session, clock, 
         old = conftest.DEPOSIT
         conftest.DEPOSIT = 50_000_000_00 * 2 // 100 + 1
         try:
-            publish_section(session, clock, platform, rule_set_key="construction.open/2019", forms={DepositForm.CASH})
+            publish_tender(session, clock, platform, rule_set_key="construction.open/2019", forms={DepositForm.CASH})
         finally:
             conftest.DEPOSIT = old
     assert e.value.code == "deposits.above_cap" and "T-8" in e.value.message

@@ -9,25 +9,15 @@ from ggzy.auth import service as auth
 from ggzy.demo import DEMO_PASSWORD
 from ggzy.deposits import policies
 from ggzy.kit.actor import SYSTEM
-from ggzy.registry.models import Entity
+from support import entity_of, new_entity
 
-from .conftest import DEPOSIT, entity_of
+from .conftest import DEPOSIT
 
 
 @pytest.fixture
 def agency_account(session, clock):
-    e = Entity(
-        kind="legal_person",
-        name="贵州示例招标代理有限公司",
-        legal_represent="李四",
-        region_code="520100",
-        roles=",agency,",
-        center_id=entity_of(session, "tenderee.gy").center_id,
-        registered_at=clock.now(),
-        updated_at=clock.now(),
-    )
-    session.add(e)
-    session.flush()
+    gy = entity_of(session, "tenderee.gy").center_id
+    e = new_entity(session, clock.now(), "贵州示例招标代理有限公司", gy, roles=",agency,")
     a = auth.create_account(
         session,
         actor=SYSTEM,

@@ -8,15 +8,14 @@ from dataclasses import dataclass
 
 import pytest
 
-from ggzy.auth.service import get_account, principal_of
-from ggzy.authz.scope import require
-from ggzy.centers.service import get_center, nodes
+from ggzy.centers.service import get_center
 from ggzy.evaluation import service
 from ggzy.evaluation.draw import RecusalPolicy
 from ggzy.evaluation.models import Expert
 from ggzy.kit.actor import Actor
 from ggzy.projects.models import Project, Section, TenderProject
 from ggzy.registry.models import Entity
+from support import entity_of, new_entity, staff_scope
 
 EVAL_DAY = dt.date(2026, 11, 20)
 STAFF = Actor(None, "贵阳中心工作人员", "center_staff", None, "10.0.0.2")
@@ -30,28 +29,6 @@ class Tender:
     tenderee: Entity
     agency: Entity
     bidders: list[Entity]
-
-
-def entity_of(session, username: str) -> Entity:
-    e = session.get(Entity, get_account(session, username).entity_id)
-    assert e is not None
-    return e
-
-
-def new_entity(session, now, name: str, center_id: int) -> Entity:
-    e = Entity(
-        kind="legal_person",
-        name=name,
-        legal_represent="李四",
-        region_code="520100",
-        roles=",bidder,",
-        center_id=center_id,
-        registered_at=now,
-        updated_at=now,
-    )
-    session.add(e)
-    session.flush()
-    return e
 
 
 def make_section(
@@ -137,10 +114,6 @@ def make_expert(
             account_id=account_id,
         ),
     )
-
-
-def staff_scope(session, username: str, permission: str):
-    return require(principal_of(session, get_account(session, username)), permission, nodes(session))
 
 
 def order(tender: Tender, **kw) -> service.DrawOrder:

@@ -8,8 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from bidding.conftest import key_and_cert
-from evaluation.conftest import make_expert, staff_scope
+from evaluation.conftest import STAFF, make_expert
 from ggzy.auth import service as auth
 from ggzy.evaluation import repository
 from ggzy.evaluation import service as draws
@@ -19,9 +18,18 @@ from ggzy.evaluation.models import Expert
 from ggzy.kit.actor import SYSTEM, Actor
 from ggzy.kit.clock import to_shanghai
 from ggzy.opening.models import Opening
-from opening.conftest import FORMS, Bidder, Hall, bid_with_client, certs_for, handover, headers, publish_on, to_deadline
-
-STAFF = Actor(None, "贵阳中心工作人员", "center_staff", None, "10.0.0.2")
+from opening.conftest import (
+    FORMS,
+    Hall,
+    bid_with_client,
+    certs_for,
+    hall_on,
+    handover,
+    headers,
+    publish_on,
+    to_deadline,
+)
+from support import staff_scope
 
 
 @dataclass
@@ -92,12 +100,7 @@ def confirm_all(session, clock, draw_id: int) -> None:
 
 def make_hall(session, clock, platform, tmp_path) -> Hall:
     certs = certs_for(session, clock, tmp_path)
-    s = publish_on(session, clock, platform)
-    h = Hall(s.code, s.id)
-    for name in FORMS:
-        key, cert = key_and_cert(certs, name)
-        h.bidders[name] = Bidder(name, key, cert)
-    return h
+    return hall_on(publish_on(session, clock, platform), certs)
 
 
 def committee(client, session, platform, clock, tmp_path) -> Committee:

@@ -11,6 +11,7 @@ from ggzy.demo import DEMO_PASSWORD
 from ggzy.evaluation import repository
 from ggzy.kit.actor import SYSTEM
 from ggzy.projects.service import terminate_section
+from support import logins
 
 from .conftest import EVAL_DAY, make_expert, make_section
 
@@ -19,18 +20,7 @@ PERSONAS = ["tenderee.gy", "bidder.gy", "bidder.zy", "zy.staff", "reg.housing", 
 
 @pytest.fixture
 def headers(client):
-    cache: dict[str, dict[str, str]] = {}
-
-    def get(username: str | None) -> dict[str, str]:
-        if username is None:
-            return {}
-        if username not in cache:
-            r = client.post("/api/v1/auth/tokens", json={"username": username, "password": DEMO_PASSWORD})
-            assert r.status_code == 201, r.text
-            cache[username] = {"authorization": f"Bearer {r.json()['token']}"}
-        return cache[username]
-
-    return get
+    return logins(client, cached=True)
 
 
 @pytest.fixture

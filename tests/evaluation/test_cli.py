@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,17 +12,12 @@ from ggzy.kit.actor import SYSTEM
 from ggzy.kit.clock import FrozenClock
 from ggzy.kit.settings import load_settings
 from ggzy.platform import Platform
+from support import entity_of, staff_scope
+from support import run_cli as run
 
-from .conftest import entity_of, make_expert, make_section, order, staff_scope
+from .conftest import make_expert, make_section, order
 
 NOW = dt.datetime(2026, 11, 2, 1, 30, tzinfo=dt.UTC)
-GGZY = [sys.executable, "-c", "from ggzy.cli import main; main()"]
-
-
-def run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
-    full = {k: v for k, v in os.environ.items() if not k.startswith("GGZY_")}
-    full.update(env)
-    return subprocess.run(GGZY + args, capture_output=True, text=True, env=full, timeout=120)
 
 
 @pytest.fixture(scope="module")

@@ -17,30 +17,20 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 from sqlalchemy import select
 
-from bidding.conftest import (
-    DEADLINE,
-    complete,
-    key_and_cert,
-    opening_pem,
-    openssl_envelope,
-    openssl_sign,
-    publish_section,
-    token,
-    upload,
-)
+from bidding.conftest import complete, opening_pem, openssl_envelope, openssl_sign, upload
 from ggzy.auth import service as auth
 from ggzy.auth.models import Account
 from ggzy.bidding.models import CustodianShare, OpeningKey
 from ggzy.bidding.package import build_package
 from ggzy.client.api import GgzyClient
-from ggzy.demo import DEMO_PASSWORD, demo_custodian_key, seed_demo_certificates
+from ggzy.demo import DEMO_PASSWORD, demo_custodian_key
 from ggzy.kit.actor import SYSTEM
 from ggzy.opening.handover import key_handover, share_handover
 from ggzy.pki import service as pki
 from ggzy.pki.certs import certificate_from_der, load_certificate
 from ggzy.pki.keys import load_private_key, wrap_private_key
 from ggzy.pki.models import CertificateBinding
-from ggzy.registry.models import Entity
+from support import DEADLINE, demo_certificates, key_and_cert, new_entity, publish_section, token
 
 FORMS = {
     "bidder.gy": {
@@ -83,18 +73,7 @@ class Hall:
 def make_bidder(session, clock, certs: Path, username: str, org: str) -> None:
     """An entity with a bidder account and a certificate from the demo RSA CA, bound to the account."""
     now = clock.now()
-    e = Entity(
-        kind="legal_person",
-        name=org,
-        legal_represent="赵六",
-        region_code="520100",
-        roles=",bidder,",
-        center_id=auth.get_account(session, "bidder.gy").home_center_id,
-        registered_at=now,
-        updated_at=now,
-    )
-    session.add(e)
-    session.flush()
+    e = new_entity(session, now, org, auth.get_account(session, "bidder.gy").home_center_id, legal_represent="赵六")
     account = auth.create_account(
         session,
         actor=SYSTEM,
@@ -145,8 +124,7 @@ START = dt.datetime(2026, 11, 2, 1, 30, tzinfo=dt.UTC)
 
 
 def certs_for(session, clock, tmp_path: Path) -> Path:
-    directory = tmp_path / "certs"
-    seed_demo_certificates(session, actor=SYSTEM, now=clock.now(), directory=directory)
+    directory = demo_certificates(session, clock, tmp_path)
     make_bidder(session, clock, directory, "bidder.three", "贵州第三示例建设有限公司")
     session.commit()
     return directory
@@ -161,14 +139,18 @@ def certs(session, clock, tmp_path) -> Path:
     return certs_for(session, clock, tmp_path)
 
 
-@pytest.fixture
-def hall(session, clock, platform, certs) -> Hall:
-    s = publish_on(session, clock, platform)
-    h = Hall(s.code, s.id)
+def hall_on(section, certs: Path) -> Hall:
+    """The hall of a published section, each bidder of FORMS with its key and certificate files in ``certs``."""
+    h = Hall(section.code, section.id)
     for name in FORMS:
         key, cert = key_and_cert(certs, name)
         h.bidders[name] = Bidder(name, key, cert)
     return h
+
+
+@pytest.fixture
+def hall(session, clock, platform, certs) -> Hall:
+    return hall_on(publish_on(session, clock, platform), certs)
 
 
 def headers(client, username: str) -> dict[str, str]:

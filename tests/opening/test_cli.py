@@ -3,9 +3,6 @@ changed, 2 on bad arguments."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -18,28 +15,20 @@ from ggzy.kit.clock import FrozenClock
 from ggzy.kit.settings import load_settings
 from ggzy.platform import Platform
 from ggzy.web.app import create_app
+from support import run_cli as run
 
 from .conftest import (
     FORMS,
     START,
-    Bidder,
-    Hall,
     bid_with_client,
     bid_with_openssl,
     certs_for,
+    hall_on,
     handover,
     headers,
     publish_on,
     to_deadline,
 )
-
-GGZY = [sys.executable, "-c", "from ggzy.cli import main; main()"]
-
-
-def run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
-    full = {k: v for k, v in os.environ.items() if not k.startswith("GGZY_")}
-    full.update(env)
-    return subprocess.run(GGZY + args, capture_output=True, text=True, env=full, timeout=120)
 
 
 @pytest.fixture(scope="module")
@@ -52,10 +41,7 @@ def opened(tmp_path_factory) -> tuple[dict[str, str], str, Path]:
     with platform.db.session(write=True) as s:
         seed_demo(s, actor=SYSTEM, now=clock.now())
         certs = certs_for(s, clock, d)
-        section = publish_on(s, clock, platform)
-        hall = Hall(section.code, section.id)
-    for name in FORMS:
-        hall.bidders[name] = Bidder(name, certs / f"{name}.key.pem", certs / f"{name}.cert.pem")
+        hall = hall_on(publish_on(s, clock, platform), certs)
     with TestClient(create_app(platform, run_chronograph=False)) as client:
         bid_with_client(client, hall, "bidder.gy", d)
         bid_with_openssl(client, hall, "bidder.zy", d, cipher="-aes-256-gcm")

@@ -13,6 +13,7 @@ import pytest
 from ggzy.kit.settings import load_settings
 from ggzy.platform import Platform
 from ggzy.web.app import create_app
+from support import serve
 
 from .conftest import bid_with_client, handover, headers, to_deadline, view
 
@@ -77,26 +78,6 @@ def test_during_decryption_each_persona_sees_what_it_may(client, hall, platform,
     assert r.status_code == 403
 
 
-def _serve(platform) -> tuple[str, object, threading.Thread]:
-    import socket
-
-    import uvicorn
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    srv = uvicorn.Server(
-        uvicorn.Config(create_app(platform, run_chronograph=False), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    for _ in range(200):
-        if srv.started:
-            break
-        time.sleep(0.05)
-    return f"http://127.0.0.1:{port}", srv, thread
-
-
 @pytest.fixture
 def live_servers(tmp_path, request):
     """Two real server processes' worth of platform (two uvicorn servers, one SQLite file), optionally on Redis."""
@@ -117,7 +98,7 @@ def live_servers(tmp_path, request):
     with first.db.session(write=True) as s:
         seed_demo(s, actor=SYSTEM, now=clock.now())
     second = Platform(load_settings(env), clock=clock)
-    servers = [_serve(first), _serve(second)]
+    servers = [serve(create_app(p, run_chronograph=False), polls=200) for p in (first, second)]
     clients = [httpx.Client(base_url=url, timeout=30) for url, _, _ in servers]
     yield first, clock, clients
     for c in clients:
@@ -150,15 +131,13 @@ def _sse_lines(client, code: str, auth: dict, limit: int) -> list[dict]:
 def test_the_stream_pushes_each_change_to_a_watching_host(live_servers, tmp_path, request):
     """A staff member watches on server A; a bidder signs in. In one process (local broker) the change is pushed
     at once; with Redis, a sign-in handled by server B reaches the stream on server A."""
-    from .conftest import FORMS, Bidder, Hall, certs_for, publish_on
+    from .conftest import FORMS, certs_for, hall_on, publish_on
 
     platform, clock, (a, b) = live_servers
     with platform.db.session(write=True) as s:
         certs = certs_for(s, clock, tmp_path)
-        section = publish_on(s, clock, platform)
-        hall = Hall(section.code, section.id)
+        hall = hall_on(publish_on(s, clock, platform), certs)
     for name in FORMS:
-        hall.bidders[name] = Bidder(name, certs / f"{name}.key.pem", certs / f"{name}.cert.pem")
         bid_with_client(a, hall, name, tmp_path)
     to_deadline(platform, clock)
     writer = b if "redis" in request.node.callspec.id else a

@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-GGZY = [sys.executable, "-c", "from ggzy.cli import main; main()"]
+from support import run_cli as run
+
 AT = "2026-06-01T12:00:00+08:00"
-
-
-def run(args, env) -> subprocess.CompletedProcess:
-    full = {k: v for k, v in os.environ.items() if not k.startswith("GGZY_")}
-    full.update(env)
-    return subprocess.run(GGZY + [str(a) for a in args], capture_output=True, text=True, env=full, timeout=120)
 
 
 @pytest.fixture(scope="module")

@@ -9,16 +9,10 @@ from sqlalchemy import func, select
 
 from ggzy.audit.models import AuditEvent
 from ggzy.auth.models import Account
-from ggzy.demo import DEMO_PASSWORD
 from ggzy.kit.errors import ValidationFailed
 from ggzy.pki import fees
 from ggzy.pki.fee_models import CaFeePayment, CaFeeSchedule
-
-
-def token(client, username: str) -> dict[str, str]:
-    r = client.post("/api/v1/auth/tokens", json={"username": username, "password": DEMO_PASSWORD})
-    assert r.status_code == 201, r.text
-    return {"authorization": f"Bearer {r.json()['token']}"}
+from support import token
 
 
 def bind_entity(session, username: str, entity_id: int | None) -> None:

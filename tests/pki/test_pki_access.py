@@ -8,14 +8,9 @@ import pytest
 from trustdb import load_trust, sign
 
 from ggzy.demo import DEMO_PASSWORD
+from support import token
 
 OUTSIDERS = [(None, 401), ("bidder.gy", 403), ("reg.housing", 403), ("gy.staff", 403)]
-
-
-def token(client, username: str) -> dict[str, str]:
-    r = client.post("/api/v1/auth/tokens", json={"username": username, "password": DEMO_PASSWORD})
-    assert r.status_code == 201, r.text
-    return {"authorization": f"Bearer {r.json()['token']}"}
 
 
 def page_login(client, username: str) -> str:

@@ -9,6 +9,7 @@ import pytest
 from ggzy.auth import service as auth
 from ggzy.kit.actor import Actor
 from ggzy.registry.models import Entity
+from support import new_entity
 
 
 @dataclass
@@ -18,18 +19,7 @@ class Party:
 
 
 def _party(session, clock, name: str, roles: str, center_id: int, username: str | None = None) -> Party:
-    e = Entity(
-        kind="legal_person",
-        name=name,
-        legal_represent="张三",
-        region_code="520100",
-        roles=roles,
-        center_id=center_id,
-        registered_at=clock.now(),
-        updated_at=clock.now(),
-    )
-    session.add(e)
-    session.flush()
+    e = new_entity(session, clock.now(), name, center_id, roles=roles, legal_represent="张三")
     account_id = None
     if username:
         account = auth.get_account(session, username)

@@ -5,15 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from ggzy.demo import DEMO_PASSWORD
+from support import token
 
 BIDDER_NAMES = ("贵州黔筑示范建设工程有限公司", "遵义汇川示范路桥工程有限公司")
-
-
-def token(client, username: str) -> dict[str, str]:
-    r = client.post("/api/v1/auth/tokens", json={"username": username, "password": DEMO_PASSWORD})
-    assert r.status_code == 201, r.text
-    return {"authorization": f"Bearer {r.json()['token']}"}
 
 
 ANNOUNCEMENT = {

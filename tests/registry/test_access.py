@@ -11,14 +11,9 @@ from __future__ import annotations
 import pytest
 
 from ggzy.demo import DEMO_PASSWORD
+from support import token
 
 from .helpers import USCC, registration
-
-
-def token(client, username: str, password: str = DEMO_PASSWORD) -> dict[str, str]:
-    r = client.post("/api/v1/auth/tokens", json={"username": username, "password": password})
-    assert r.status_code == 201, r.text
-    return {"authorization": f"Bearer {r.json()['token']}"}
 
 
 def _headers(client, who):

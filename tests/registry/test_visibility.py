@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from ggzy.registry.seed import DEMO_ENTITIES
+from support import token
 
 from .helpers import PERSON_ID, PRIVATE_VALUES, USCC, registration
-from .test_access import token
 
 DEMO_PRIVATE = tuple(
     str(e["fields"][k])  # type: ignore[index]
