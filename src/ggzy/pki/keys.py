@@ -146,6 +146,14 @@ class PrivateKey:
         )
         return PublicKey.from_spki(spki)
 
+    def pkcs8_der(self) -> bytes:
+        """The unencrypted PKCS#8 ``PrivateKeyInfo`` (DER), which ``load_private_key`` reads back."""
+        if self.algorithm is KeyAlgorithm.SM2:
+            return self.impl.pkcs8_der()
+        return self.impl.private_bytes(
+            serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+
     def sign(self, data: bytes, *, digest_name: str = "sha256", sm2_id: bytes = sm2.DEFAULT_ID) -> bytes:
         """RSA PKCS#1 v1.5 / ECDSA over ``digest_name``; SM2 always uses SM3 with ``sm2_id``."""
         if self.algorithm is KeyAlgorithm.SM2:
@@ -153,6 +161,15 @@ class PrivateKey:
         if self.algorithm is KeyAlgorithm.RSA:
             return self.impl.sign(data, padding.PKCS1v15(), hash_for(digest_name))
         return self.impl.sign(data, ec.ECDSA(hash_for(digest_name)))
+
+
+def generate_private_key(algorithm: KeyAlgorithm) -> PrivateKey:
+    """A fresh elliptic-curve key pair: ECDSA P-256 through ``cryptography``, SM2 through libcrypto."""
+    if algorithm is KeyAlgorithm.SM2:
+        return PrivateKey(KeyAlgorithm.SM2, sm2.Sm2PrivateKey.generate())
+    if algorithm is KeyAlgorithm.ECDSA_P256:
+        return PrivateKey(KeyAlgorithm.ECDSA_P256, ec.generate_private_key(ec.SECP256R1()))
+    raise UnsupportedAlgorithm(f"不在此生成 {algorithm} 密钥（仅 ECDSA P-256 与 SM2）")
 
 
 def load_private_key(data: bytes, password: bytes | None = None) -> PrivateKey:

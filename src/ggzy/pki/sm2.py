@@ -76,6 +76,13 @@ _SIGNATURES = {
     "EVP_PKEY_decrypt_init": (ctypes.c_int, [_vp]),
     "EVP_PKEY_decrypt": (ctypes.c_int, [_vp, _buf, _psz, _buf, _sz]),
     "CRYPTO_free": (None, [_vp, _buf, ctypes.c_int]),
+    "CRYPTO_clear_free": (None, [_vp, _sz, _buf, ctypes.c_int]),
+    "EVP_PKEY_CTX_new_from_name": (_vp, [_vp, _buf, _buf]),
+    "EVP_PKEY_keygen_init": (ctypes.c_int, [_vp]),
+    "EVP_PKEY_keygen": (ctypes.c_int, [_vp, _pvp]),
+    "EVP_PKEY2PKCS8": (_vp, [_vp]),
+    "i2d_PKCS8_PRIV_KEY_INFO": (ctypes.c_int, [_vp, _pvp]),
+    "PKCS8_PRIV_KEY_INFO_free": (None, [_vp]),
     "d2i_PKCS12": (_vp, [_vp, _pbuf, ctypes.c_long]),
     "PKCS12_free": (None, [_vp]),
     "PKCS12_parse": (ctypes.c_int, [_vp, _buf, _pvp, _pvp, _pvp]),
@@ -240,6 +247,44 @@ class Sm2PrivateKey(_Key):
             if lib.EVP_DigestSign(mctx, out, ctypes.byref(size), data, len(data)) != 1:
                 raise _fail(CryptoFailure, "SM2 签名失败")
             return out.raw[: size.value]
+
+    @classmethod
+    def generate(cls) -> Sm2PrivateKey:
+        """A fresh SM2 key pair from OpenSSL's DRBG (what ``openssl genpkey -algorithm SM2`` does)."""
+        lib = _lib()
+        lib.ERR_clear_error()
+        pctx = lib.EVP_PKEY_CTX_new_from_name(None, b"SM2", None)
+        if not pctx:
+            raise _fail(CryptoFailure, "生成 SM2 密钥失败：无法分配上下文")
+        pkey = ctypes.c_void_p()
+        try:
+            if lib.EVP_PKEY_keygen_init(pctx) != 1 or lib.EVP_PKEY_keygen(pctx, ctypes.byref(pkey)) != 1:
+                raise _fail(CryptoFailure, "生成 SM2 密钥失败")
+        finally:
+            lib.EVP_PKEY_CTX_free(pctx)
+        return cls(pkey.value)
+
+    def pkcs8_der(self) -> bytes:
+        """The unencrypted PKCS#8 ``PrivateKeyInfo`` (DER): id-ecPublicKey on the SM2 curve, as OpenSSL writes it.
+
+        Meant for splitting the key into shares (``pki.sharing``) or sealing it at once; the OpenSSL copy of
+        the encoding is wiped before it is freed, the returned bytes are the caller's to drop."""
+        lib = _lib()
+        lib.ERR_clear_error()
+        p8 = lib.EVP_PKEY2PKCS8(self._ptr)
+        if not p8:
+            raise _fail(CryptoFailure, "导出 SM2 私钥（PKCS#8）失败")
+        out = ctypes.c_void_p()
+        try:
+            n = lib.i2d_PKCS8_PRIV_KEY_INFO(p8, ctypes.byref(out))
+            if n <= 0:
+                raise _fail(CryptoFailure, "导出 SM2 私钥（PKCS#8）失败")
+            try:
+                return ctypes.string_at(out, n)
+            finally:
+                lib.CRYPTO_clear_free(out, n, None, 0)
+        finally:
+            lib.PKCS8_PRIV_KEY_INFO_free(p8)
 
     def decrypt(self, ciphertext: bytes) -> bytes:
         """Decrypt a GM/T 0009 DER ciphertext."""
