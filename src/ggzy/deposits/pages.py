@@ -7,7 +7,7 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
 from ggzy.authz.scope import acting_entity
-from ggzy.deposits import policies, repository, service
+from ggzy.deposits import policies, repository, service, settlement
 from ggzy.kit.errors import GgzyError, ValidationFailed
 from ggzy.kit.money import yuan_to_fen
 from ggzy.web.context import Viewer, csrf_checked, db_session, platform_of, scope_for, signed_in
@@ -27,7 +27,14 @@ STATUS_LABELS = {
     "mismatch": "金额不符",
     "late": "逾期到账",
     "unmatched": "未匹配",
+    "refunding": "退还中",
     "refunded": "已退还",
+}
+REFUND_LABELS = {
+    "scheduled": "待退还",
+    "instructed": "已发出退款指令，待银行办理",
+    "settled": "已退还",
+    "failed": "退还未成功，交易中心将与您联系",
 }
 
 
@@ -54,6 +61,7 @@ def _deposit_page(request: Request, v: Viewer, code: str, error: str | None = No
         refunds=refunds,
         form_labels=FORM_LABELS,
         status_labels=STATUS_LABELS,
+        refund_labels=REFUND_LABELS,
         reasons=policies.REFUND_REASONS,
         error=error,
     )
@@ -99,5 +107,6 @@ def reconciliation_page(
         "deposits/reconciliation.html",
         v,
         items=service.reconciliation(session, scope),
+        failed=settlement.failed_transfers(session, scope),
         status_labels=STATUS_LABELS,
     )

@@ -18,6 +18,9 @@ from ggzy.projects.rulesets import DepositForm, Limit, RuleSet
 
 # A notification is accepted only if it was sent within this window of the platform's clock.
 CLOCK_SKEW = dt.timedelta(minutes=10)
+# A bank's signed fetch of its transfer orders is accepted only within this window (a captured request goes stale).
+FETCH_SKEW = dt.timedelta(minutes=5)
+FETCH_PATH = "/api/v1/bank/transfer-orders"
 RANDOM_DIGITS = 16
 
 
@@ -57,8 +60,8 @@ def load_certificate(pem: str) -> x509.Certificate:
     return cert
 
 
-def verify_signature(cert_pem: str, body: bytes, signature: bytes, now: dt.datetime) -> None:
-    """The notification body must be signed (SHA-256, ECDSA or RSA PKCS#1 v1.5) by the bank's valid certificate."""
+def verify_signature(cert_pem: str, body: bytes, signature: bytes, now: dt.datetime, what: str = "到账通知") -> None:
+    """The body must be signed (SHA-256, ECDSA or RSA PKCS#1 v1.5) by the bank's valid certificate."""
     cert = load_certificate(cert_pem)
     if not (cert.not_valid_before_utc <= now <= cert.not_valid_after_utc):
         raise Forbidden("银行签名证书不在有效期内：请银行更新证书后重发。", code="deposits.certificate_expired")
@@ -70,14 +73,38 @@ def verify_signature(cert_pem: str, body: bytes, signature: bytes, now: dt.datet
             assert isinstance(key, rsa.RSAPublicKey)
             key.verify(signature, body, padding.PKCS1v15(), hashes.SHA256())
     except InvalidSignature:
-        raise Forbidden("到账通知签名无效：内容被改动或并非该银行签发。", code="deposits.bad_signature") from None
+        raise Forbidden(f"{what}签名无效：内容被改动或并非该银行签发。", code="deposits.bad_signature") from None
 
 
-def require_signed(bank_code: str | None, signature: str | None) -> None:
+def require_signed(bank_code: str | None, signature: str | None, what: str = "到账通知") -> None:
     if not bank_code or not signature:
         raise NotAuthenticated(
-            "到账通知缺少签名：须携带 X-Bank-Id 与 X-Bank-Signature（对请求体的 SHA-256 签名，Base64）。",
+            f"{what}缺少签名：须携带 X-Bank-Id 与 X-Bank-Signature（对请求体的 SHA-256 签名，Base64）。",
             code="deposits.unsigned",
+        )
+
+
+def fetch_message(timestamp: str) -> bytes:
+    """What a bank signs to fetch its transfer orders: method, path and its X-Bank-Timestamp, one per line."""
+    return f"GET\n{FETCH_PATH}\n{timestamp}".encode()
+
+
+def check_fetch_time(timestamp: str | None, now: dt.datetime) -> None:
+    """X-Bank-Timestamp must be ISO 8601 with a zone and within FETCH_SKEW of the platform clock."""
+    minutes = int(FETCH_SKEW.total_seconds() // 60)
+    try:
+        at = dt.datetime.fromisoformat(timestamp or "")
+    except ValueError:
+        at = None
+    if at is None or at.tzinfo is None:
+        raise NotAuthenticated(
+            "取回转账指令须携带 X-Bank-Timestamp（ISO 8601，带时区），并对“GET\\n路径\\n该时间”签名。",
+            code="deposits.unsigned",
+        )
+    if abs(now - at) > FETCH_SKEW:
+        raise NotAuthenticated(
+            f"X-Bank-Timestamp 与平台时钟相差超过 {minutes} 分钟：请校准时钟后重新签名取回。",
+            code="deposits.stale_request",
         )
 
 

@@ -8,8 +8,9 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from ggzy.authz.scope import CenterScope
-from ggzy.deposits.models import Bank, Guarantee, GuaranteeIssuer, Payment, Refund, SubAccount
-from ggzy.deposits.workflow import PaymentStatus, RefundStatus
+from ggzy.deposits.models import Bank, Guarantee, GuaranteeIssuer, Payment, Refund, SubAccount, TransferInstruction
+from ggzy.deposits.workflow import PaymentStatus, RefundStatus, TransferStatus
+from ggzy.evaluation.session_models import EvaluationSession, ExpertFeePayment
 from ggzy.kit.errors import NotFound
 from ggzy.projects.models import Section, TenderProject
 
@@ -148,3 +149,88 @@ def refunds_of_entity(session: Session, entity_id: int) -> list[tuple[Refund, Se
         .order_by(Refund.triggered_at.desc(), Refund.id)
     ).all()
     return [(r, s) for r, s in rows]
+
+
+# --- transfer orders to the banks (refunds and expert fees) -------------------------------------------------
+
+OPEN_ORDERS = (TransferStatus.INSTRUCTED, TransferStatus.FETCHED)
+
+
+def open_refund_orders(session: Session, bank_id: int) -> list[TransferInstruction]:
+    """The bank's refund orders not yet settled or failed, locked for the fetch that moves them."""
+    return list(
+        session.execute(
+            select(TransferInstruction)
+            .where(TransferInstruction.bank_id == bank_id, TransferInstruction.status.in_(OPEN_ORDERS))
+            .order_by(TransferInstruction.created_at, TransferInstruction.id)
+            .with_for_update()
+        ).scalars()
+    )
+
+
+def open_fee_orders(session: Session, bank_id: int, *, unassigned_too: bool) -> list[ExpertFeePayment]:
+    """The bank's released fee orders not yet settled or failed (held ones, without a payee account, are not);
+    with ``unassigned_too`` also those created before any bank was registered. Locked for the fetch."""
+    mine = ExpertFeePayment.bank_id == bank_id
+    if unassigned_too:
+        mine = or_(mine, ExpertFeePayment.bank_id.is_(None))
+    return list(
+        session.execute(
+            select(ExpertFeePayment)
+            .where(
+                mine,
+                ExpertFeePayment.status.in_(OPEN_ORDERS),
+                ExpertFeePayment.payee_account.is_not(None),
+                ExpertFeePayment.payee_account != "",
+            )
+            .order_by(ExpertFeePayment.created_at, ExpertFeePayment.id)
+            .with_for_update()
+        ).scalars()
+    )
+
+
+def refund_order(session: Session, key: str) -> TransferInstruction | None:
+    return session.execute(
+        select(TransferInstruction).where(TransferInstruction.key == key).with_for_update()
+    ).scalar_one_or_none()
+
+
+def fee_order(session: Session, key: str) -> ExpertFeePayment | None:
+    return session.execute(
+        select(ExpertFeePayment).where(ExpertFeePayment.key == key).with_for_update()
+    ).scalar_one_or_none()
+
+
+def fee_center(session: Session, order: ExpertFeePayment) -> int:
+    return session.execute(
+        select(EvaluationSession.center_id).where(EvaluationSession.id == order.session_id)
+    ).scalar_one()
+
+
+def failed_transfers(
+    session: Session, scope: CenterScope
+) -> list[tuple[TransferInstruction | ExpertFeePayment, Bank, Section]]:
+    """Orders the bank reported failed, in the scope's centers: for the staff to follow up."""
+    refunds = session.execute(
+        select(TransferInstruction, Bank, Section)
+        .join(Bank, Bank.id == TransferInstruction.bank_id)
+        .join(Refund, Refund.id == TransferInstruction.refund_id)
+        .join(Section, Section.id == Refund.section_id)
+        .where(TransferInstruction.status == TransferStatus.FAILED, Refund.center_id.in_(scope.center_ids))
+    ).all()
+    fees = session.execute(
+        select(ExpertFeePayment, Bank, Section)
+        .join(Bank, Bank.id == ExpertFeePayment.bank_id)
+        .join(EvaluationSession, EvaluationSession.id == ExpertFeePayment.session_id)
+        .join(Section, Section.id == EvaluationSession.section_id)
+        .where(ExpertFeePayment.status == TransferStatus.FAILED, EvaluationSession.center_id.in_(scope.center_ids))
+    ).all()
+    rows = [(o, b, s) for o, b, s in [*refunds, *fees]]
+    return sorted(rows, key=lambda r: (r[0].settled_at or r[0].created_at, r[0].key))
+
+
+def orders_by_refund(session: Session, refund_ids: list[int]) -> dict[int, TransferInstruction]:
+    if not refund_ids:
+        return {}
+    rows = session.execute(select(TransferInstruction).where(TransferInstruction.refund_id.in_(refund_ids)))
+    return {t.refund_id: t for t in rows.scalars()}

@@ -3,13 +3,15 @@ platform's banks and issuers, the staff's reconciliation. Routes translate HTTP 
 
 from __future__ import annotations
 
+import base64
+
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ggzy.authz.scope import acting_entity
-from ggzy.deposits import repository, service
+from ggzy.deposits import repository, service, settlement
 from ggzy.deposits.schemas import BankCreate, GuaranteeCreate, IssuerCreate, Resolution
 from ggzy.web.context import Viewer, client_ip, csrf_checked, db_session, platform_of, scope_for, signed_in
 
@@ -83,10 +85,57 @@ async def bank_notification(request: Request):
     return JSONResponse({**result, "replayed": not new}, status_code=201 if new else 200)
 
 
-@router.get("/deposits/reconciliation", summary="保证金对账异常事项（未匹配、金额不符、逾期、付款人名称不符）")
+@router.get(
+    "/bank/transfer-orders",
+    summary="银行取回本行待办转账指令（保证金退还、专家劳务费）：X-Bank-Id、X-Bank-Timestamp、X-Bank-Signature"
+    "（对“GET\\n/api/v1/bank/transfer-orders\\n时间”签名）；应答为平台签名文件，签名（CMS，Base64）在 X-Signature",
+)
+def bank_transfer_orders(request: Request) -> Response:
+    platform = platform_of(request)
+    # The first fetch moves each order to "fetched": a writing unit of work, committed before the answer.
+    with platform.db.session(write=True) as session:
+        content, signature = settlement.fetch_orders(
+            session,
+            now=platform.clock.now(),
+            key=platform.key,
+            bank_code=request.headers.get("x-bank-id"),
+            timestamp=request.headers.get("x-bank-timestamp"),
+            signature=request.headers.get("x-bank-signature"),
+            ip=client_ip(request),
+        )
+    headers = {"X-Signature": base64.b64encode(signature).decode()}
+    return Response(content, media_type="application/json", headers=headers)
+
+
+@router.post(
+    "/bank/transfer-settlements",
+    summary="银行确认转账指令的结算结果（请求体须由银行证书签名：X-Bank-Id、X-Bank-Signature）",
+)
+async def bank_settlement(request: Request):
+    body = await request.body()
+    platform = platform_of(request)
+    with platform.db.session(write=True) as session:
+        result, new = settlement.receive_settlement(
+            session,
+            now=platform.clock.now(),
+            bank_code=request.headers.get("x-bank-id"),
+            signature=request.headers.get("x-bank-signature"),
+            body=body,
+            ip=client_ip(request),
+        )
+    return JSONResponse({**result, "replayed": not new}, status_code=201 if new else 200)
+
+
+@router.get(
+    "/deposits/reconciliation",
+    summary="保证金对账异常事项（未匹配、金额不符、逾期、付款人名称不符）与银行答复失败的转账指令",
+)
 def reconciliation(session: Session = Depends(db_session, scope="function"), v: Viewer = Depends(signed_in)):
     scope = scope_for(session, v, "center:deposit:reconcile")
-    return {"items": service.reconciliation(session, scope)}
+    return {
+        "items": service.reconciliation(session, scope),
+        "failed_transfers": settlement.failed_transfers(session, scope),
+    }
 
 
 @router.post("/deposits/reconciliation/{payment_id}/resolve", summary="登记对账异常事项的处理结果")

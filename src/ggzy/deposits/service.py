@@ -227,14 +227,16 @@ def _own_guarantee(session: Session, g: Guarantee) -> dict[str, Any]:
 
 
 def deposit_status(session: Session, section_id: int, entity_id: int) -> str:
-    """none | pending | received | mismatch | late | refunded — what bid eligibility asks (received counts)."""
+    """none | pending | received | mismatch | late | refunding | refunded — what bid eligibility asks (received
+    counts). Refunded only once the bank confirmed every refund; until then refunding."""
     if any(g.status == "received" for g in repository.guarantees_of(session, section_id, entity_id)):
         return "received"
     payments = repository.payments_of(session, section_id, entity_id)
     refunds = repository.refunds_by_payment(session, [p.id for p in payments])
     live = [p for p in payments if p.id not in refunds]
     if payments and not live:
-        return "refunded"
+        settled = all(r.status == RefundStatus.SETTLED for r in refunds.values())
+        return "refunded" if settled else "refunding"
     statuses = {p.status for p in live}
     for status in (PaymentStatus.RECEIVED, PaymentStatus.MISMATCH, PaymentStatus.LATE):
         if status in statuses:
@@ -277,11 +279,17 @@ def notification_result(payment: Payment) -> dict[str, Any]:
     return {"notification_id": payment.notification_id, "status": payment.status, "amount_fen": payment.amount_fen}
 
 
-def receive_notification(
-    session: Session, *, now: dt.datetime, bank_code: str | None, signature: str | None, body: bytes, ip: str | None
-) -> tuple[Payment, bool]:
-    """Check the bank's signature, refuse replays with another body, match the arrival. Returns (payment, new)."""
-    policies.require_signed(bank_code, signature)
+def signed_by_bank(
+    session: Session,
+    *,
+    now: dt.datetime,
+    bank_code: str | None,
+    signature: str | None,
+    body: bytes,
+    what: str = "到账通知",
+) -> Bank:
+    """The registered, active bank whose certificate signed ``body`` (X-Bank-Id, X-Bank-Signature), or refuse."""
+    policies.require_signed(bank_code, signature, what)
     bank = repository.bank_by_code(session, bank_code or "")
     if bank is None or not bank.active:
         raise NotAuthenticated(f"未登记或已停用的银行：{bank_code}。", code="deposits.unknown_bank")
@@ -289,7 +297,15 @@ def receive_notification(
         sig = base64.b64decode(signature or "", validate=True)
     except (binascii.Error, ValueError):
         raise NotAuthenticated("X-Bank-Signature 须为 Base64。", code="deposits.unsigned") from None
-    policies.verify_signature(bank.cert_pem, body, sig, now)
+    policies.verify_signature(bank.cert_pem, body, sig, now, what)
+    return bank
+
+
+def receive_notification(
+    session: Session, *, now: dt.datetime, bank_code: str | None, signature: str | None, body: bytes, ip: str | None
+) -> tuple[Payment, bool]:
+    """Check the bank's signature, refuse replays with another body, match the arrival. Returns (payment, new)."""
+    bank = signed_by_bank(session, now=now, bank_code=bank_code, signature=signature, body=body)
     data = _parse_notification(body)
     digest = hashlib.sha256(body).hexdigest()
     earlier = repository.payment_by_notification(session, bank.id, data["notification_id"])
@@ -668,7 +684,9 @@ def execute_refund(session: Session, refund_id: int, now: dt.datetime) -> bool:
 
 
 def refunds_of(session: Session, entity_id: int) -> list[dict[str, Any]]:
-    """A bidder's own refunds."""
+    """A bidder's own refunds, with the bank's reference once the bank settled them."""
+    rows = repository.refunds_of_entity(session, entity_id)
+    orders = repository.orders_by_refund(session, [r.id for r, _ in rows])
     return [
         {
             "section": s.code,
@@ -681,6 +699,16 @@ def refunds_of(session: Session, entity_id: int) -> list[dict[str, Any]]:
             "due_by": r.due_by.isoformat(),
             "status": r.status,
             "instructed_at": r.instructed_at.isoformat() if r.instructed_at else None,
+            **_settlement_of(orders.get(r.id)),
         }
-        for r, s in repository.refunds_of_entity(session, entity_id)
+        for r, s in rows
     ]
+
+
+def _settlement_of(order: TransferInstruction | None) -> dict[str, Any]:
+    return {
+        "transfer": order.status if order else None,
+        "bank_reference": order.bank_reference if order else None,
+        "settled_at": order.settled_at.isoformat() if order and order.settled_at else None,
+        "failure": order.failure if order else None,
+    }

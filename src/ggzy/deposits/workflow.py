@@ -17,13 +17,41 @@ class PaymentStatus(StrEnum):
 class RefundStatus(StrEnum):
     SCHEDULED = "scheduled"
     INSTRUCTED = "instructed"  # the transfer order is in the outbox for the bank
+    SETTLED = "settled"  # the bank reported the transfer done (with its reference): the money is back
+    FAILED = "failed"  # the bank reported the transfer failed: the center follows up
 
 
 REFUND = Workflow(
     "deposit_refund",
     RefundStatus,
-    table(("instruct", {RefundStatus.SCHEDULED}, RefundStatus.INSTRUCTED)),
+    table(
+        ("instruct", {RefundStatus.SCHEDULED}, RefundStatus.INSTRUCTED),
+        ("settle", {RefundStatus.INSTRUCTED}, RefundStatus.SETTLED),
+        ("fail", {RefundStatus.INSTRUCTED}, RefundStatus.FAILED),
+    ),
 )
 
-# What deposit_status() answers, strongest first: a later issue decides bid eligibility on it.
-STATUS_ORDER = ("received", "refunded", "mismatch", "late", "pending", "none")
+
+class TransferStatus(StrEnum):
+    """A transfer order to a bank (a deposit refund or an expert fee), pulled by the bank."""
+
+    INSTRUCTED = "instructed"  # in the outbox; a fee order without the payee's account is held here
+    FETCHED = "fetched"  # the bank has fetched it (the platform-signed order document)
+    SETTLED = "settled"
+    FAILED = "failed"
+
+
+TRANSFER = Workflow(
+    "transfer_order",
+    TransferStatus,
+    table(
+        ("fetch", {TransferStatus.INSTRUCTED}, TransferStatus.FETCHED),
+        # The bank settles only what it fetched: an order it never received cannot be confirmed.
+        ("settle", {TransferStatus.FETCHED}, TransferStatus.SETTLED),
+        ("fail", {TransferStatus.FETCHED}, TransferStatus.FAILED),
+    ),
+)
+
+# What deposit_status() answers, strongest first: a later issue decides bid eligibility on it. "refunding": every
+# arrival has a refund, not all of them settled by the bank yet; "refunded": the bank confirmed every one.
+STATUS_ORDER = ("received", "refunded", "refunding", "mismatch", "late", "pending", "none")
