@@ -1,13 +1,14 @@
 """The key ceremony: at publication each section gets an opening key whose private half nobody keeps.
 
-The platform generates an ECDSA P-256 key pair (usable for ECDH key agreement: ``openssl cms -encrypt
--recip opening-key.pem`` addresses it, and so does ``pki.envelope.encrypt``), issues an X.509 certificate
-for it signed by the platform key (subject names the section code), splits the private scalar k-of-n with
-``pki.sharing.split`` among the custodians appointed for the section's center, encrypts each share to its
-custodian's certificate, records the ceremony in the audit chain and drops the private key. The private
-key is never written to disk or to the database in clear; only the certificate and the encrypted shares
-are stored. No single party — the operator included — can open a bid before the opening (DESIGN.md
-"Sealed bids", E-9).
+The platform generates a key pair — ECDSA P-256 by default (ECDH key agreement: ``openssl cms -encrypt
+-recip opening-key.pem`` addresses it, and so does ``pki.envelope.encrypt``), or SM2 with
+``GGZY_OPENING_KEY_ALGORITHM=sm2`` (SM2 key transport, for bids sealed with the national algorithms end to
+end) — issues an X.509 certificate for it signed by the platform key (subject names the section code; the
+key's algorithm is read from it), splits the PKCS#8 private key k-of-n with ``pki.sharing.split`` among
+the custodians appointed for the section's center, encrypts each share to its custodian's certificate,
+records the ceremony in the audit chain and drops the private key. The private key is never written to
+disk or to the database in clear; only the certificate and the encrypted shares are stored. No single
+party — the operator included — can open a bid before the opening (DESIGN.md "Sealed bids", E-9).
 """
 
 from __future__ import annotations
@@ -15,8 +16,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 
+from asn1crypto import core
+from asn1crypto import keys as asn1_keys
+from asn1crypto import x509 as asn1_x509
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 from sqlalchemy import select
@@ -28,8 +32,10 @@ from ggzy.bidding.models import Custodian, CustodianShare, OpeningKey
 from ggzy.centers.models import Center
 from ggzy.kit.actor import Actor
 from ggzy.kit.errors import Conflict, NotFound, ValidationFailed
+from ggzy.kit.settings import opening_key_algorithm
 from ggzy.kit.signing import PlatformKey
 from ggzy.pki.certs import Certificate, certificate_from_der
+from ggzy.pki.keys import KeyAlgorithm, PublicKey, generate_private_key
 from ggzy.pki.models import CertificateBinding
 from ggzy.projects import service as projects
 from ggzy.projects.models import Section
@@ -40,6 +46,8 @@ KINDS = {"center": "交易中心", "regulator": "行政监督部门", "notary": 
 # The opening key outlives the deadline by the time an opening, objections and complaints can take.
 KEY_VALIDITY_AFTER_DEADLINE = dt.timedelta(days=365)
 ENCRYPTION_USAGES = {"key_agreement", "key_encipherment"}
+# GGZY_OPENING_KEY_ALGORITHM → the key family and the name recorded on the opening key and in the audit event.
+ALGORITHMS = {"p256": (KeyAlgorithm.ECDSA_P256, "ec-p256"), "sm2": (KeyAlgorithm.SM2, "sm2")}
 
 
 # --- custodians -----------------------------------------------------------------------------------------
@@ -132,10 +140,12 @@ def custodians_for(session: Session, center_id: int) -> list[Custodian]:
 # --- the ceremony ---------------------------------------------------------------------------------------
 
 
-def opening_certificate(
-    public: ec.EllipticCurvePublicKey, section: Section, key: PlatformKey, now: dt.datetime
-) -> x509.Certificate:
-    """The opening-key certificate: issued by the platform key, naming the section, for key agreement only."""
+def opening_certificate(public: PublicKey, section: Section, key: PlatformKey, now: dt.datetime) -> bytes:
+    """The opening-key certificate (DER): issued by the platform key, naming the section, for key transport and
+    key agreement only (keyEncipherment for RSA/SM2-style key transport, keyAgreement for ECDH).
+
+    Written with asn1crypto rather than ``cryptography``'s builder, which cannot take an SM2 public key; the
+    name and the extensions still come from ``cryptography``, so both kinds of key get the same certificate."""
     assert section.bid_deadline is not None
     subject = x509.Name(
         [
@@ -145,23 +155,59 @@ def opening_certificate(
             x509.NameAttribute(NameOID.COMMON_NAME, f"开标密钥 {section.code}"),
         ]
     )
-    return (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(key.certificate.subject)
-        .public_key(public)
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(section.bid_deadline + KEY_VALIDITY_AFTER_DEADLINE)
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(False, False, True, False, True, False, False, False, False),  # keyEncipherment, keyAgreement
-            critical=True,
-        )
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public), critical=False)
-        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(key.key.public_key()), critical=False)
-        .sign(key.key, hashes.SHA256())
+    spki = asn1_keys.PublicKeyInfo.load(public.spki)
+    # RFC 5280 §4.2.1.2 (1): SHA-1 of the subjectPublicKey bits, as ``SubjectKeyIdentifier.from_public_key``.
+    ski = x509.SubjectKeyIdentifier(hashlib.sha1(bytes(spki["public_key"]), usedforsecurity=False).digest())
+    extensions = [
+        (x509.BasicConstraints(ca=False, path_length=None), True),
+        (x509.KeyUsage(False, False, True, False, True, False, False, False, False), True),  # keyEnc., keyAgreement
+        (ski, False),
+        (x509.AuthorityKeyIdentifier.from_issuer_public_key(key.key.public_key()), False),
+    ]
+    tbs = asn1_x509.TbsCertificate(
+        {
+            "version": "v3",
+            "serial_number": x509.random_serial_number(),
+            "signature": {"algorithm": "sha256_ecdsa"},
+            "issuer": asn1_x509.Name.load(key.certificate.subject.public_bytes()),
+            "validity": {
+                "not_before": _time(now - dt.timedelta(minutes=5)),
+                "not_after": _time(section.bid_deadline + KEY_VALIDITY_AFTER_DEADLINE),
+            },
+            "subject": asn1_x509.Name.load(subject.public_bytes()),
+            "subject_public_key_info": spki,
+            "extensions": [_extension(ext, critical) for ext, critical in extensions],
+        }
     )
+    signed = asn1_x509.Certificate(
+        {
+            "tbs_certificate": tbs,
+            "signature_algorithm": {"algorithm": "sha256_ecdsa"},
+            "signature_value": key.sign(tbs.dump()),
+        }
+    )
+    return signed.dump()
+
+
+class _Extension(core.Sequence):
+    """RFC 5280 Extension with an opaque value, to carry ``cryptography``'s DER of the extension as it is."""
+
+    _fields = [
+        ("extn_id", core.ObjectIdentifier),
+        ("critical", core.Boolean, {"default": False}),
+        ("extn_value", core.OctetString),
+    ]
+
+
+def _extension(ext: x509.ExtensionType, critical: bool) -> asn1_x509.Extension:
+    raw = _Extension({"extn_id": ext.oid.dotted_string, "critical": critical, "extn_value": ext.public_bytes()})
+    return asn1_x509.Extension.load(raw.dump())
+
+
+def _time(when: dt.datetime) -> asn1_x509.Time:
+    """RFC 5280 §4.1.2.5: UTCTime through 2049, GeneralizedTime after; whole seconds."""
+    when = when.astimezone(dt.UTC).replace(microsecond=0)
+    return asn1_x509.Time({"utc_time" if when.year < 2050 else "general_time": when})
 
 
 def opening_key_of(session: Session, section_id: int) -> OpeningKey | None:
@@ -193,20 +239,20 @@ def run_ceremony(session: Session, *, section: Section, actor: Actor, now: dt.da
             "请平台管理员先为本中心指定保管人（交易中心、行政监督部门、公证机构）。",
             code="bidding.no_custodians",
         )
-    private = ec.generate_private_key(ec.SECP256R1())
-    cert = opening_certificate(private.public_key(), section, key, now)
-    der = cert.public_bytes(serialization.Encoding.DER)
+    # One platform-wide choice, read from the environment as load_settings reads it (which refuses a bad value
+    # at start-up); the publication hook carries no settings. Each section's certificate says which it got.
+    family, algorithm = ALGORITHMS[opening_key_algorithm()]
+    private = generate_private_key(family)
+    der = opening_certificate(private.public_key(), section, key, now)
     # The secret shared is the PKCS#8 DER of the private key (``pki.keys.load_private_key`` reads it back).
-    secret = private.private_bytes(
-        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
+    secret = private.pkcs8_der()
     del private  # only the encrypted shares below survive this function
     shares = sharing.split(secret, THRESHOLD, len(usable))
     del secret
     row = OpeningKey(
         section_id=section.id,
         center_id=section.center_id,
-        algorithm="ec-p256",
+        algorithm=algorithm,
         certificate_der=der,
         fingerprint=hashlib.sha256(der).hexdigest(),
         threshold=THRESHOLD,

@@ -21,7 +21,7 @@ from ggzy.kit.errors import GgzyError
 from ggzy.pki.certs import Certificate, load_certificate, load_certificates, load_pkcs12
 from ggzy.pki.cms import CmsVerdict, sign_detached, verify_detached
 from ggzy.pki.errors import MalformedKey
-from ggzy.pki.keys import PrivateKey, load_private_key
+from ggzy.pki.keys import KeyAlgorithm, PrivateKey, load_private_key
 from ggzy.pki.pem import is_pem
 from ggzy.pki.validation import TrustedCA, TrustList, check_issued_by
 
@@ -212,23 +212,32 @@ class GgzyClient:
         files: list[str | Path],
         out: str | Path,
         *,
-        algorithm: str = "aes-256-gcm",
+        algorithm: str | None = None,
         opening_cert: Certificate | None = None,
     ) -> dict[str, Any]:
         """Signed bid package (zip: bid.json + files + manifest signature) encrypted to the bidder's own
-        certificate and the section's opening key; written to ``out`` without holding the files in memory."""
+        certificate and the section's opening key; written to ``out`` without holding the files in memory.
+
+        The content cipher is ``algorithm`` (AES-256-GCM by default), except for a section whose opening key is
+        SM2: there it is SM4 (see ``content_algorithm``)."""
         from ggzy.bidding.package import build_package
         from ggzy.pki.envelope import encrypt
 
         ident = self._identity()
         opening = opening_cert or self.opening_certificate(section)
+        algorithm = content_algorithm(opening, algorithm)
         out_path = Path(out)
         with tempfile.TemporaryFile() as plain:
             build_package({**form, "section": form.get("section") or section}, files, self.sign, plain)
             plain.seek(0)
             with out_path.open("wb") as fh:
                 encrypt(plain, [ident.certificate, opening], algorithm=algorithm, out=fh)
-        return {"envelope": str(out_path), "sha256": file_sha256(out_path), "size": out_path.stat().st_size}
+        return {
+            "envelope": str(out_path),
+            "sha256": file_sha256(out_path),
+            "size": out_path.stat().st_size,
+            "algorithm": algorithm,
+        }
 
     def submit_bid(self, section: str, envelope: str | Path, *, chunk_size: int = 8 << 20) -> dict[str, Any]:
         """Resumable chunked upload of a ready envelope, then completion with a signature over its SHA-256."""
@@ -359,6 +368,17 @@ def verify_file(
     """Check a detached CMS signature offline against CA certificates (and CRLs) the user trusts."""
     trust = TrustList([TrustedCA(load_certificate(c)) for c in cas], crls=crls, require_revocation=bool(crls))
     return verify_detached(signature, content, trust=trust, now=now)
+
+
+def content_algorithm(opening: Certificate, requested: str | None) -> str:
+    """The content cipher of a bid to ``opening``: ``requested`` (default AES-256-GCM), but SM4 when the
+    section's opening key is SM2 — a 国密 section is sealed with the national algorithms end to end (SM2 key
+    transport, SM4 content), so an AES request becomes SM4 in the same mode (GCM unless CBC was asked for)."""
+    if opening.algorithm is not KeyAlgorithm.SM2:
+        return requested or "aes-256-gcm"
+    if requested and requested.startswith("sm4-"):
+        return requested
+    return "sm4-cbc" if requested and requested.endswith("-cbc") else "sm4-gcm"
 
 
 def file_sha256(path: str | Path) -> str:

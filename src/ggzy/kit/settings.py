@@ -10,6 +10,8 @@ from urllib.parse import urlsplit
 from ggzy.kit.errors import ConfigError
 
 HASH_ALGORITHMS = ("sha256", "sm3")
+OPENING_KEY_ALGORITHMS = ("p256", "sm2")
+"""Per-section opening keys: ECDSA P-256 (ECDH), or SM2 for platforms that must offer 国密 end to end."""
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,7 @@ class Settings:
     chronograph_in_process: bool = True
     session_hours: int = 12
     platform_name: str = "贵州省公共资源交易平台"
+    opening_key_algorithm: str = "p256"
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -76,6 +79,17 @@ def _bool(env: dict[str, str], name: str, default: bool) -> bool:
     raise ConfigError(f"环境变量 {name}={raw!r} 不是开关值：请设为 true 或 false。")
 
 
+def opening_key_algorithm(environ: dict[str, str] | None = None) -> str:
+    """``GGZY_OPENING_KEY_ALGORITHM``: the kind of opening key the key ceremony makes (``p256`` or ``sm2``)."""
+    env = os.environ if environ is None else environ
+    value = (env.get("GGZY_OPENING_KEY_ALGORITHM") or "p256").lower()
+    if value not in OPENING_KEY_ALGORITHMS:
+        raise ConfigError(
+            f"GGZY_OPENING_KEY_ALGORITHM={value!r} 不受支持：请设为 p256（ECDSA P-256，默认）或 sm2（国密 SM2）。"
+        )
+    return value
+
+
 def check_database_url(url: str) -> str:
     """Accept SQLite and PostgreSQL URLs only; normalise ``postgresql://`` to the psycopg 3 driver."""
     scheme = urlsplit(url).scheme
@@ -112,6 +126,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         chronograph_in_process=_bool(env, "GGZY_CHRONOGRAPH_IN_PROCESS", True),
         session_hours=_int(env, "GGZY_SESSION_HOURS", 12),
         platform_name=env.get("GGZY_PLATFORM_NAME") or "贵州省公共资源交易平台",
+        opening_key_algorithm=opening_key_algorithm(env),
     )
 
 
