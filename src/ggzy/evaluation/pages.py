@@ -1,4 +1,4 @@
-"""Pages: the expert's own profile and invitations, the center staff's draw page, the public draw proof."""
+"""Pages: the expert's own profile, invitations and fees, the center staff's draw page, the public draw proof."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from ggzy.authz.scope import has
 from ggzy.centers.service import all_centers, nodes
 from ggzy.evaluation import draw as algo
-from ggzy.evaluation import service
+from ggzy.evaluation import fees, service
 from ggzy.evaluation.routes import DRAW, own_expert
 from ggzy.evaluation.specialties import SOURCE, SPECIALTIES
 from ggzy.kit.errors import GgzyError, ValidationFailed
@@ -30,6 +30,7 @@ def _profile(request: Request, v: Viewer, error: str | None = None, status_code:
         e = own_expert(session, v)
         profile = service.expert_dict(session, e, private=True)
         invitations = service.invitations(session, e)
+        fee_payments = fees.fees_of(session, e)
     return page(
         request,
         "evaluation/profile.html",
@@ -37,6 +38,7 @@ def _profile(request: Request, v: Viewer, error: str | None = None, status_code:
         status_code=status_code,
         profile=profile,
         invitations=invitations,
+        fee_payments=fee_payments,
         labels=LABELS,
         kinds=service.RELATION_KINDS,
         error=error,
@@ -82,6 +84,9 @@ async def profile_form(what: str, request: Request, v: Viewer = Depends(csrf_che
                     until=_date(form.get("until"), "离职日期"),
                     note=str(form.get("note") or ""),
                 )
+            elif what == "bank":
+                changes = {k: str(form.get(k) or "") for k in ("bank_name", "bank_account")}
+                service.update_profile(session, actor=v.actor, now=now, expert=e, changes=changes)
             else:
                 changes = {k: str(form.get(k)) for k in service.PROFILE_FIELDS if form.get(k) is not None}
                 service.update_profile(session, actor=v.actor, now=now, expert=e, changes=changes)

@@ -21,6 +21,8 @@ from ggzy.evaluation.models import (
     ExpertUnavailability,
     SeatBooking,
 )
+from ggzy.evaluation.session_models import EvaluationSession, ExpertFeePayment
+from ggzy.projects.models import Section
 from ggzy.registry.models import Entity
 
 
@@ -177,3 +179,26 @@ def deposit_payers(session: Session, section_id: int) -> frozenset[int]:
 
     stmt = select(SubAccount.entity_id).where(SubAccount.section_id == section_id)
     return frozenset(session.execute(stmt).scalars())
+
+
+def fee_orders_not_fetched(session: Session, expert_id: int) -> list[ExpertFeePayment]:
+    """The expert's fee orders the bank has not fetched yet (held or released), locked for a payee change."""
+    stmt = (
+        select(ExpertFeePayment)
+        .where(ExpertFeePayment.expert_id == expert_id, ExpertFeePayment.status == "instructed")
+        .order_by(ExpertFeePayment.id)
+        .with_for_update()
+    )
+    return list(session.execute(stmt).scalars())
+
+
+def fee_payments_of(session: Session, expert_id: int) -> list[tuple[ExpertFeePayment, Section, int]]:
+    """The expert's fee payments with their section and center, newest first."""
+    stmt = (
+        select(ExpertFeePayment, Section, EvaluationSession.center_id)
+        .join(EvaluationSession, EvaluationSession.id == ExpertFeePayment.session_id)
+        .join(Section, Section.id == EvaluationSession.section_id)
+        .where(ExpertFeePayment.expert_id == expert_id)
+        .order_by(ExpertFeePayment.created_at.desc(), ExpertFeePayment.id)
+    )
+    return [(p, s, c) for p, s, c in session.execute(stmt).all()]

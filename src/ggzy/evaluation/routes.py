@@ -9,7 +9,7 @@ from ggzy.auth import service as auth
 from ggzy.authz.roles import role
 from ggzy.authz.scope import has
 from ggzy.centers.service import nodes
-from ggzy.evaluation import repository, service
+from ggzy.evaluation import fees, repository, service
 from ggzy.evaluation.draw import RecusalPolicy
 from ggzy.evaluation.schemas import (
     Answer,
@@ -63,6 +63,11 @@ def update_me(
     now = platform_of(request).clock.now()
     service.update_profile(session, actor=v.actor, now=now, expert=e, changes=body.model_dump(exclude_none=True))
     return service.expert_dict(session, e, private=True)
+
+
+@router.get("/experts/me/fees", summary="本人的评审劳务费及其支付状态")
+def my_fees(session: Session = Depends(db_session, scope="function"), v: Viewer = Depends(signed_in)):
+    return {"items": fees.fees_of(session, own_expert(session, v))}
 
 
 @router.post("/experts/me/unavailability", status_code=201, summary="登记不可出席日期")

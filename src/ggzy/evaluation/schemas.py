@@ -34,6 +34,8 @@ class ProfileUpdate(BaseModel):
     qualifications: str | None = None
     region_code: str | None = None
     specialties: list[str] | None = None
+    bank_name: str | None = Field(None, max_length=100, description="收款账户开户银行（专家劳务费）")
+    bank_account: str | None = Field(None, max_length=60, description="收款账号，12–30 位数字；空串清除")
 
 
 class StatusChange(BaseModel):

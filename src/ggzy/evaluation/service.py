@@ -17,7 +17,7 @@ from ggzy.award import repository as awards
 from ggzy.award.workflow import AwardStatus
 from ggzy.centers.models import Center
 from ggzy.centers.service import get_center, register_center_owned
-from ggzy.evaluation import committee, repository
+from ggzy.evaluation import committee, fees, repository
 from ggzy.evaluation import draw as algo
 from ggzy.evaluation.models import (
     Draw,
@@ -170,12 +170,20 @@ PROFILE_FIELDS = ("title", "education", "duty", "employer_name", "phone", "quali
 def update_profile(
     session: Session, *, actor: Actor, now: dt.datetime, expert: Expert, changes: dict[str, Any]
 ) -> Expert:
-    """The expert (or a pool manager) updates contact, title, employer, qualifications and specialties."""
+    """The expert (or a pool manager) updates contact, title, employer, qualifications, specialties and the payee
+    account for fees (a held fee order is released once the account is there: ``fees.sync_payee``)."""
     changed = {}
     for k in PROFILE_FIELDS:
         if k in changes and changes[k] is not None and getattr(expert, k) != changes[k]:
             setattr(expert, k, changes[k])
             changed[k] = True
+    if changes.get("bank_name") is not None or changes.get("bank_account") is not None:
+        name = expert.bank_name if changes.get("bank_name") is None else changes["bank_name"]
+        number = expert.bank_account if changes.get("bank_account") is None else changes["bank_account"]
+        name, number = fees.payee_account(name, number)
+        if (name, number) != (expert.bank_name, expert.bank_account):
+            expert.bank_name, expert.bank_account = name, number
+            changed["bank_account"] = True
     if changes.get("specialties"):
         codes = _check_specialties(changes["specialties"])
         for row in repository.specialties_of(session, expert.id):
@@ -193,6 +201,8 @@ def update_profile(
         center_id=expert.home_center_id,
         payload={"fields": sorted(changed)},
     )
+    if "bank_account" in changed:
+        fees.sync_payee(session, actor=actor, now=now, expert=expert)
     return expert
 
 
@@ -295,6 +305,8 @@ def expert_dict(session: Session, e: Expert, *, private: bool) -> dict[str, Any]
         out |= {
             "id_card": e.id_card,
             "phone": e.phone,
+            "bank_name": e.bank_name,
+            "bank_account": e.bank_account,
             "education": e.education,
             "qualifications": e.qualifications,
             "unavailable": [u.day.isoformat() for u in repository.unavailability_of(session, e.id)],

@@ -38,7 +38,8 @@ from ggzy.authz.scope import CenterScope
 from ggzy.award import service as award
 from ggzy.award.models import ExpertFee
 from ggzy.award.policies import Candidate
-from ggzy.evaluation import scoring
+from ggzy.deposits.workflow import TransferStatus
+from ggzy.evaluation import fees, scoring
 from ggzy.evaluation import service as draws
 from ggzy.evaluation.models import Draw, DrawMember, Expert, SeatBooking
 from ggzy.evaluation.session_models import (
@@ -908,16 +909,19 @@ def pay_fees(session: Session, *, actor: Actor, now: dt.datetime, ev: Evaluation
             )
         key = f"fee-{section.code}-{s.expert_id}"
         if _one(session, select(ExpertFeePayment).where(ExpertFeePayment.key == key)) is None:
+            expert = session.get_one(Expert, s.expert_id)
+            # Held (not released to the bank) while the expert has no payee account: fees.sync_payee releases it.
             session.add(
                 ExpertFeePayment(
                     key=key,
                     session_id=ev.id,
                     expert_id=s.expert_id,
                     fee_id=fee.id,
-                    payee_name=session.get_one(Expert, s.expert_id).name,
+                    payee_name=expert.name,
                     amount_fen=fee.amount_fen,
-                    status="instructed",
+                    status=TransferStatus.INSTRUCTED.value,
                     created_at=now,
+                    **fees.new_order_terms(session, expert),
                 )
             )
     session.flush()
@@ -932,8 +936,7 @@ def _fee_of(session: Session, ev: EvaluationSession, expert: Expert) -> dict[str
         return None
     fee = session.get_one(ExpertFee, p.fee_id)
     return {
-        "amount_fen": p.amount_fen,
-        "status": p.status,
+        **fees.payment_dict(p),
         "minutes": fee.minutes,
         "role": fee.role,
         "remote": fee.remote,
