@@ -88,6 +88,7 @@ def publish_section(
     kind: str = "construction",
     deposit_fen: int = 0,
     forms: Collection[DepositForm | str] = (),
+    ceiling_fen: int | None = None,
 ) -> Section:
     """A project of tenderee.gy at the GY center with one section (一标段), announced and published by gy.staff
     with the schedule above, and committed. The tender project is ``name + "施工"``."""
@@ -108,7 +109,7 @@ def publish_section(
         session, **own, project_code=p.code, name=name + "施工", rule_set_key=rule_set_key, estimate_fen=ESTIMATE
     )
     s = projects.add_section(session, **own, tender_project_code=tp.code, name="一标段", estimate_fen=ESTIMATE)
-    terms = [projects.SectionTerms(s.code, DOCS_FROM, DOCS_UNTIL, DEADLINE, deposit_fen, frozenset(forms))]
+    terms = [projects.SectionTerms(s.code, DOCS_FROM, DOCS_UNTIL, DEADLINE, deposit_fen, frozenset(forms), ceiling_fen)]
     a = projects.draft_announcement(
         session, **own, tender_project_code=tp.code, title=name + "招标公告", body="正文", terms=terms
     )

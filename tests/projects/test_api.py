@@ -252,3 +252,30 @@ def test_an_assigned_section_code_must_extend_its_parent(client, tender):
         json={"name": "三标段", "estimate": "1", "code": tender["code"] + "009"},
     )
     assert again.status_code == 409
+
+
+def test_the_ceiling_price_goes_through_the_api_with_the_announcement(client, tender):
+    """最高投标限价 (条例 第二十七条): drafted in yuan, published with the section, refused when not positive."""
+    code, t = tender["code"], tender["t"]
+    assert client.post(f"/api/v1/tender-projects/{code}/announcements/1/withdraw", headers=t).is_success
+    terms = {**ANNOUNCEMENT["sections"][0], "code": tender["section"]}
+    bad = client.post(
+        f"/api/v1/tender-projects/{code}/announcements",
+        headers=t,
+        json={**ANNOUNCEMENT, "sections": [{**terms, "ceiling": "0"}]},
+    )
+    assert bad.status_code == 422 and bad.json()["code"] == "projects.bad_ceiling", bad.text
+    ok = client.post(
+        f"/api/v1/tender-projects/{code}/announcements",
+        headers=t,
+        json={**ANNOUNCEMENT, "sections": [{**terms, "ceiling": "9800000.50"}]},
+    )
+    assert ok.status_code == 201, ok.text
+    version = ok.json()["version"]
+    assert client.post(f"/api/v1/tender-projects/{code}/announcements/{version}/submit", headers=t).is_success
+    r = client.post(
+        f"/api/v1/tender-projects/{code}/announcements/{version}/publish",
+        headers={**token(client, "gy.staff"), "Idempotency-Key": "pub-ceiling"},
+    )
+    assert r.status_code == 200, r.text
+    assert client.get(f"/api/v1/tender-projects/{code}").json()["sections"][0]["ceiling_fen"] == 980_000_050

@@ -28,6 +28,7 @@ from ggzy.audit.chain import canonical_json
 from ggzy.auth.models import Account
 from ggzy.bidding.models import Bid
 from ggzy.kit.clock import to_shanghai
+from ggzy.kit.money import format_yuan
 from ggzy.kit.signing import PlatformKey
 from ggzy.opening import repository as repo
 from ggzy.opening.forensics import KIND_LABELS
@@ -49,7 +50,7 @@ def _stamp(at: dt.datetime) -> str:
     return to_shanghai(at).strftime("%Y%m%d%H%M%S")
 
 
-def bid_entry(ob: OpeningBid, name: str, *, disclose: bool = True) -> dict[str, Any]:
+def bid_entry(ob: OpeningBid, name: str, *, disclose: bool = True, ceiling_fen: int | None = None) -> dict[str, Any]:
     status = BidOpeningStatus(ob.status)
     entry: dict[str, Any] = {
         "bid": ob.number,
@@ -67,6 +68,9 @@ def bid_entry(ob: OpeningBid, name: str, *, disclose: bool = True) -> dict[str, 
             key_terms=form.get("key_terms", {}),
             opened_by=ob.opened_by,
         )
+        if ceiling_fen is not None and ob.price_fen is not None and ob.price_fen > ceiling_fen:
+            # Stated, not decided: the committee rejects it (条例 第五十一条); the opening only records it.
+            entry["above_ceiling"] = True
     if ob.failure_reason:
         entry["failure_reason"] = ob.failure_reason
     return entry
@@ -88,6 +92,8 @@ def build_record(session: Session, opening: Opening, *, now: dt.datetime) -> dic
         "min_bidders": opening.min_bidders,
         "min_bidders_source": opening.min_bidders_source,
     }
+    if section.ceiling_fen is not None:  # re-announced at the opening (E-13), data set CONTROL_PRICE
+        content["ceiling_fen"] = section.ceiling_fen
     if failed:
         content["conclusion"] = (
             f"截至投标截止时间共收到 {opening.bids_counted} 份有效投标文件，少于 {opening.min_bidders} 份，"
@@ -99,7 +105,7 @@ def build_record(session: Session, opening: Opening, *, now: dt.datetime) -> dic
             decryption_window_source=opening.window_source,
             remedy=opening.remedy,
             roll_call=[{"bidder": names.get(r.entity_id), "at": _t(r.at)} for r in calls],
-            bids=[bid_entry(b, names.get(b.entity_id, "")) for b in bids],
+            bids=[bid_entry(b, names.get(b.entity_id, ""), ceiling_fen=section.ceiling_fen) for b in bids],
             objections=[
                 {
                     "text": o.text,
@@ -155,9 +161,13 @@ def _pdf_fields(record: dict[str, Any]) -> list[tuple[str, str]]:
     ]
     if "conclusion" in c:
         fields.append(("结论", c["conclusion"]))
+    if c.get("ceiling_fen") is not None:
+        fields.append(("最高投标限价", format_yuan(c["ceiling_fen"])))
     for b in c.get("bids", []):
-        price = f"{b['price_fen'] // 100:,}.{b['price_fen'] % 100:02d} 元" if b.get("price_fen") is not None else "—"
+        price = format_yuan(b["price_fen"]) if b.get("price_fen") is not None else "—"
         detail = f"报价 {price}；工期 {b.get('duration_days', '—')} 日历天；质量 {b.get('quality', '—')}；{b['result']}"
+        if b.get("above_ceiling"):
+            detail += "；报价高于最高投标限价"
         fields.append((b["bidder"], detail))
     for o in c.get("objections", []):
         fields.append(("异议", f"{o['bidder']}：{o['text']} —— 答复：{o['answer'] or '（未答复）'}"))

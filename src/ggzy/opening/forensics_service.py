@@ -62,7 +62,7 @@ def run(session: Session, opening: Opening, *, now: dt.datetime) -> list[Forensi
         return existing
     section = session.get(Section, opening.section_id)
     assert section is not None
-    found = forensics.analyse(submissions(session, opening), ceiling_fen=section.estimate_fen or None)
+    found = forensics.analyse(submissions(session, opening), ceiling_fen=section.ceiling_fen)
     rows = []
     for f in found:
         row = ForensicFinding(

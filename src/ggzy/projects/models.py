@@ -54,6 +54,9 @@ class Section(Base):
     bid_deadline: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     deposit_fen: Mapped[int] = mapped_column(BigInteger, default=0)
     deposit_forms: Mapped[str] = mapped_column(String(100), default="")
+    # 最高投标限价 (data set CONTROL_PRICE), published with the documents (条例 第二十七条); a bid above it is
+    # rejected at evaluation (条例 第五十一条). No floor price exists: 最低投标限价 is forbidden (Art. 27).
+    ceiling_fen: Mapped[int | None] = mapped_column(BigInteger)
     terminated_reason: Mapped[str | None] = mapped_column(Text)
     next_check: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, index=True)
 

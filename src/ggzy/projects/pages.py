@@ -300,6 +300,7 @@ def draft_form(
     bid_deadline: str = Form(""),
     deposit: str = Form("0"),
     deposit_forms: list[str] = Form([]),
+    ceiling: str = Form(""),
     session: Session = Depends(db_session, scope="function"),
     v: Viewer = Depends(csrf_checked),
 ):
@@ -318,6 +319,7 @@ def draft_form(
                         _local(bid_deadline),
                         yuan_to_fen(deposit or "0"),
                         frozenset(DepositForm(f) for f in deposit_forms),
+                        yuan_to_fen(ceiling) if ceiling.strip() else None,
                     )
                 )
         a = projects.draft_announcement(

@@ -191,7 +191,13 @@ def _terms(body: AnnouncementCreate) -> list[projects.SectionTerms]:
             raise ValidationFailed(f"保证金形式须为：{'、'.join(DepositForm)}。", code="deposits.bad_form") from None
         out.append(
             projects.SectionTerms(
-                t.code, t.documents_from, t.documents_until, t.bid_deadline, yuan_to_fen(t.deposit), forms
+                t.code,
+                t.documents_from,
+                t.documents_until,
+                t.bid_deadline,
+                yuan_to_fen(t.deposit),
+                forms,
+                yuan_to_fen(t.ceiling) if t.ceiling else None,
             )
         )
     return out

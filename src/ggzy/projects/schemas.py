@@ -33,6 +33,9 @@ class SectionTermsIn(BaseModel):
     bid_deadline: dt.datetime
     deposit: str = Field("0", description="保证金（元）")
     deposit_forms: list[str] = Field(default_factory=list, examples=[["cash", "bank_guarantee"]])
+    ceiling: str | None = Field(
+        None, examples=["9800000.00"], description="最高投标限价（元，可选；条例第二十七条，超过者评标时否决）"
+    )
 
 
 class AnnouncementCreate(BaseModel):
@@ -69,6 +72,7 @@ class SectionPublic(BaseModel):
     bid_deadline: dt.datetime | None
     deposit_fen: int
     deposit_forms: list[str]
+    ceiling_fen: int | None = None  # 最高投标限价, public with the documents (条例 第二十七条)
     terminated_reason: str | None
 
 

@@ -255,8 +255,11 @@ class SectionTerms:
     bid_deadline: dt.datetime
     deposit_fen: int
     deposit_forms: frozenset[DepositForm]
+    ceiling_fen: int | None = None  # 最高投标限价 (条例 第二十七条), optional
 
     def as_json(self) -> dict[str, Any]:
+        # No key without a ceiling: announcements signed before the field existed rebuild byte for byte.
+        ceiling = {} if self.ceiling_fen is None else {"ceiling_fen": self.ceiling_fen}
         return {
             "code": self.code,
             "documents_from": self.documents_from.isoformat(),
@@ -264,6 +267,7 @@ class SectionTerms:
             "bid_deadline": self.bid_deadline.isoformat(),
             "deposit_fen": self.deposit_fen,
             "deposit_forms": sorted(self.deposit_forms),
+            **ceiling,
         }
 
     @classmethod
@@ -275,6 +279,7 @@ class SectionTerms:
             dt.datetime.fromisoformat(raw["bid_deadline"]),
             int(raw["deposit_fen"]),
             frozenset(DepositForm(f) for f in raw["deposit_forms"]),
+            int(raw["ceiling_fen"]) if raw.get("ceiling_fen") is not None else None,
         )
 
 
@@ -297,6 +302,12 @@ def _check_terms(
         policies.check_deposit(
             rules, amount_fen=t.deposit_fen, base_fen=section.estimate_fen, forms=set(t.deposit_forms)
         )
+        if t.ceiling_fen is not None and t.ceiling_fen <= 0:
+            raise ValidationFailed(
+                f"标段（包）{t.code} 的最高投标限价须大于 0；不设最高投标限价请留空（不得设最低投标限价，"
+                "《招标投标法实施条例》第二十七条）。",
+                code="projects.bad_ceiling",
+            )
 
 
 def _latest(session: Session, tp: TenderProject) -> Announcement | None:
@@ -530,6 +541,7 @@ def _apply(session: Session, tp: TenderProject, rules: RuleSet, a: Announcement,
             s.status = decision.target.value
             s.documents_from, s.documents_until, s.bid_deadline = t.documents_from, t.documents_until, t.bid_deadline
             s.deposit_fen, s.deposit_forms = t.deposit_fen, ",".join(sorted(t.deposit_forms))
+            s.ceiling_fen = t.ceiling_fen
             s.next_check = t.bid_deadline
         return {"sections": sorted(by_code)}
     # T-5/G-5: a late clarification that may affect bids moves every open section's deadline.

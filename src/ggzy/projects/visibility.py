@@ -71,6 +71,7 @@ def tender_project_view(session: Session, tp: TenderProject, *, owner: bool, rev
             bid_deadline=s.bid_deadline,
             deposit_fen=s.deposit_fen,
             deposit_forms=[f for f in s.deposit_forms.split(",") if f],
+            ceiling_fen=s.ceiling_fen,
             terminated_reason=s.terminated_reason,
         )
         for s in sections_of(session, tp)
