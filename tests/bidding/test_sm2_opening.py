@@ -266,3 +266,28 @@ def test_sm2_sealed_bids_are_opened_by_their_bidders_and_by_two_custodians_with_
         sealed, load_private_key(b.key.read_bytes()), load_certificate(b.cert.read_bytes())
     )
     assert by_custodians == by_bidder and by_custodians.startswith(b"PK")
+
+
+def test_an_sm2_section_refuses_a_bid_whose_content_is_not_sm4(sm2, client, session, clock, platform, certs, tmp_path):
+    """国密 end to end: an envelope made by hand to the SM2 opening key with AES content is refused, nothing kept."""
+    from ggzy.bidding.models import Bid
+    from ggzy.client.api import ClientError
+
+    section = publish_section(session, clock, platform, name="国密内容算法工程")
+    key, cert = key_and_cert(certs, "bidder.gy")
+    with client_for(client, "bidder.gy") as c:
+        c.load_identity(key, cert)
+        opening_cert = c.opening_certificate(section.code)
+        path = tmp_path / "aes.p7m"
+        with path.open("wb") as out:
+            envelope.encrypt(
+                b"%PDF-1.4 aes bid", [opening_cert, c.identity.certificate], algorithm="aes-256-gcm", out=out
+            )
+        try:
+            c.submit_bid(section.code, path, chunk_size=1 << 16)
+        except ClientError as exc:
+            assert exc.code == "bidding.sm4_required" and "SM4" in exc.message
+        else:
+            raise AssertionError("an AES envelope to an SM2 opening key was accepted")
+    session.expire_all()
+    assert session.execute(select(Bid).where(Bid.section_id == section.id)).scalars().all() == []

@@ -225,6 +225,13 @@ def _check_envelope(path: Path, opening: OpeningKey) -> envelope.EnvelopeInfo:
             "请从本标段页面下载开标密钥证书后重新加密。",
             "bidding.wrong_key",
         )
+    if opening.algorithm == "sm2" and not info.content_algorithm.startswith("sm4"):
+        # A section sealed with the national algorithms (国密) keeps them end to end: SM2 key, SM4 content.
+        raise _refuse(
+            f"本标段的开标密钥为 SM2（国密），投标文件内容须用 SM4 加密（现为 {info.content_algorithm}），平台拒收："
+            "请用 ggzy-client 重新加密（自动选用 SM4-GCM）。",
+            "bidding.sm4_required",
+        )
     return info
 
 
