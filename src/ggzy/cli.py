@@ -17,7 +17,10 @@ db_app = typer.Typer(help="数据库结构迁移", no_args_is_help=True)
 audit_app = typer.Typer(help="审计链：校验、签名检查点、公开发布", no_args_is_help=True)
 users_app = typer.Typer(help="账户管理", no_args_is_help=True)
 centers_app = typer.Typer(help="交易中心网络", no_args_is_help=True)
-bank_app = typer.Typer(help="示范银行（模拟）：向平台发送签名的保证金到账通知", no_args_is_help=True)
+bank_app = typer.Typer(
+    help="示范银行（模拟）：向平台发送签名的保证金到账通知；取回转账指令（退还、劳务费）并回复结算结果",
+    no_args_is_help=True,
+)
 app.add_typer(db_app, name="db")
 app.add_typer(audit_app, name="audit")
 app.add_typer(users_app, name="users")
@@ -346,6 +349,69 @@ def bank_pay(
         raise GgzyError(f"无法连接平台 {server}（{exc}）：请先运行 ggzy serve。", code="bank.unreachable") from None
     typer.echo(f"平台答复 HTTP {r.status_code}：{r.text}")
     raise typer.Exit(0 if r.status_code in (200, 201) else 1)
+
+
+@bank_app.command("settle")
+def bank_settle(
+    fail: list[str] = typer.Option(
+        [], "--fail", help="让该笔指令支付失败：指令编号:原因（可重复），如 deposit-refund:12:账户已销户"
+    ),
+    server: str = typer.Option("http://127.0.0.1:8000", help="平台地址"),
+    platform_cert: Path | None = typer.Option(
+        None, help="核验指令文件所用的平台证书（PEM）；默认为数据目录下 keys/platform-cert.pem"
+    ),
+) -> None:
+    """以示范银行身份取回本行的转账指令（保证金退还、专家劳务费），核验平台签名后逐笔回复结算结果。"""
+    import httpx
+
+    from ggzy.deposits.bank_simulator import SETTLE_PATH, SimulatedBank
+    from ggzy.deposits.policies import FETCH_PATH
+    from ggzy.kit.signing import CERT_FILE
+
+    platform = _platform(ready=False)
+    bank = SimulatedBank(platform.settings.data_dir / "demo-bank", now=platform.clock.now())
+    cert_path = platform_cert or platform.settings.key_dir / CERT_FILE
+    if not cert_path.is_file():
+        raise GgzyError(f"找不到平台证书 {cert_path}：请用 --platform-cert 指定。", code="bank.no_platform_cert")
+    base = server.rstrip("/")
+    try:
+        with httpx.Client(base_url=base, timeout=30) as http:
+            r = http.get(FETCH_PATH, headers=bank.fetch_headers(platform.clock.now()))
+            if r.status_code != 200:
+                typer.echo(f"取回转账指令失败：HTTP {r.status_code}：{r.text}")
+                raise typer.Exit(1)
+            orders = bank.read_orders(
+                r.content, r.headers.get("x-signature", ""), cert_path.read_bytes(), platform.clock.now()
+            )
+            failures = _failures(fail, [o["key"] for o in orders])
+            typer.echo(f"取回 {len(orders)} 笔转账指令（平台签名核验通过）。")
+            ok = True
+            for o in orders:
+                body, headers = bank.settlement(
+                    key=o["key"], amount_fen=o["total_fen"], now=platform.clock.now(), failure=failures.get(o["key"])
+                )
+                answer = http.post(SETTLE_PATH, content=body, headers=headers)
+                ok = ok and answer.status_code in (200, 201)
+                typer.echo(
+                    f"  {o['key']}（{o['total_fen']} 分 → {o['payee_name']}）：HTTP {answer.status_code} {answer.text}"
+                )
+    except httpx.HTTPError as exc:
+        raise GgzyError(f"无法连接平台 {server}（{exc}）：请先运行 ggzy serve。", code="bank.unreachable") from None
+    raise typer.Exit(0 if ok else 1)
+
+
+def _failures(items: list[str], keys: list[str]) -> dict[str, str]:
+    """``--fail KEY:原因`` against the fetched keys (a key may itself contain a colon, e.g. deposit-refund:12)."""
+    out = {}
+    for item in items:
+        key = next((k for k in keys if item.startswith(k + ":") and item[len(k) + 1 :].strip()), None)
+        if key is None:
+            raise GgzyError(
+                f"--fail {item!r}：须写成 指令编号:原因，且指令编号须在本次取回的指令中（{'、'.join(keys) or '无'}）。",
+                code="bank.bad_fail",
+            )
+        out[key] = item[len(key) + 1 :].strip()
+    return out
 
 
 @app.command()

@@ -3,7 +3,9 @@
 Published 70 days ago; cash deposits through the simulated bank; three bids built with ggzy-client's package and
 envelope code from the bidders' keys and submitted in-process; opened at the deadline by the bidders' key
 handovers; a committee of 5 drawn across 贵阳 (main venue) and 遵义 (secondary); declarations, review, scoring,
-the report signed by every expert; publicity, award notice (which reveals the draw), refunds, contract record.
+the report signed by every expert (who gave a clearly fake payee account in the simulated bank's range); publicity,
+award notice (which reveals the draw), refunds, contract record; then the simulated bank fetches the transfer orders
+(refunds and expert fees), checks the platform's signature and settles every one, as ``ggzy bank settle`` does.
 
 The bidders' certificates for this scenario come from a demo CA of its own whose validity starts before the
 publication (the demo's everyday certificates start the day ``ggzy demo`` first ran). Idempotent: a second run
@@ -27,7 +29,7 @@ from ggzy.authz.scope import require
 from ggzy.centers.service import get_center, nodes, working_calendar
 from ggzy.evaluation import session as evaluation
 from ggzy.kit.actor import Actor
-from ggzy.kit.clock import SHANGHAI
+from ggzy.kit.clock import SHANGHAI, to_shanghai
 from ggzy.projects.models import Project
 from ggzy.registry.models import Entity
 
@@ -79,7 +81,8 @@ def seed_evaluated_section(session: Session, *, actor: Actor, now: dt.datetime, 
     )
     _open(session, section=section, certs=certs, bids=bids, deadline=deadline, key=key, data_dir=data_dir)
     report_at = _evaluate(session, section=section, at=deadline + dt.timedelta(hours=2))
-    _award(session, section=section, key=key, reported=report_at)
+    closed = _award(session, section=section, key=key, reported=report_at)
+    _bank_settles(session, key=key, at=closed + dt.timedelta(hours=1), present=now, data_dir=data_dir)
     return {"evaluated": 1}
 
 
@@ -438,6 +441,10 @@ def _evaluate(session: Session, *, section, at: dt.datetime) -> dt.datetime:
     for m in repository.members_of(session, d.id):
         e = session.get_one(Expert, m.expert_id)
         draws.answer(session, actor=_expert(e), now=t, expert=e, member_id=m.id, accept=True)
+        if not e.bank_account:
+            # A clearly fake account in the simulated bank's range, for the fee the bank pays at the end.
+            account = {"bank_name": "示范银行（模拟）", "bank_account": f"621700000000{e.id:08d}"}
+            draws.update_profile(session, actor=_expert(e), now=t, expert=e, changes=account)
     t += dt.timedelta(minutes=40)
     evaluation.start(session, actor=staff, now=t, scope=scope, section_code=section.code)
     experts = [session.get_one(Expert, m.expert_id) for m in repository.members_of(session, d.id)]
@@ -484,7 +491,7 @@ def _expert(e) -> Actor:
 # --- award (and reveal), refunds, contract ----------------------------------------------------------------------------
 
 
-def _award(session: Session, *, section, key, reported: dt.datetime) -> None:
+def _award(session: Session, *, section, key, reported: dt.datetime) -> dt.datetime:
     from ggzy.award import service as award
     from ggzy.deposits import service as deposits
 
@@ -514,8 +521,53 @@ def _award(session: Session, *, section, key, reported: dt.datetime) -> None:
         term_days=365,
     )
     _run_refunds(session, deposits, signed + dt.timedelta(days=6))
+    return signed + dt.timedelta(days=6)
 
 
 def _run_refunds(session: Session, deposits, now: dt.datetime) -> None:
     for refund_id in deposits.due_refunds(session, now, 100):
         deposits.execute_refund(session, refund_id, now)
+
+
+# --- money out: the bank fetches its transfer orders and settles them ---------------------------------------------
+
+
+def _bank_settles(session: Session, *, key, at: dt.datetime, present: dt.datetime, data_dir: Path) -> None:
+    """The simulated bank, in-process but through the same service calls as over HTTP: a signed fetch, the
+    platform's signature checked (now: the platform certificate may be younger than the scenario), each order
+    settled with a signed notice."""
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    from ggzy.deposits import settlement
+    from ggzy.deposits.bank_simulator import SimulatedBank
+
+    bank = SimulatedBank(data_dir / "demo-bank", now=at)
+    fetch = bank.fetch_headers(at)
+    content, signature = settlement.fetch_orders(
+        session,
+        now=at,
+        key=key,
+        bank_code=fetch["X-Bank-Id"],
+        timestamp=fetch["X-Bank-Timestamp"],
+        signature=fetch["X-Bank-Signature"],
+        ip="127.0.0.1",
+    )
+    cert = key.certificate.public_bytes(Encoding.PEM)
+    orders = bank.read_orders(content, base64.b64encode(signature).decode(), cert, present)
+    for n, order in enumerate(orders):
+        t = at + dt.timedelta(hours=2, minutes=n)
+        body, headers = bank.settlement(
+            key=order["key"],
+            amount_fen=order["total_fen"],
+            now=t,
+            settlement_id=f"demo-{order['key']}",
+            bank_reference=f"DEMO{to_shanghai(t):%Y%m%d}{n + 1:06d}",
+        )
+        settlement.receive_settlement(
+            session,
+            now=t,
+            bank_code=headers["X-Bank-Id"],
+            signature=headers["X-Bank-Signature"],
+            body=body,
+            ip="127.0.0.1",
+        )
