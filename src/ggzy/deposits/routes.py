@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from ggzy.authz.scope import acting_entity
 from ggzy.deposits import repository, service, settlement
@@ -103,7 +104,7 @@ def bank_transfer_orders(request: Request) -> Response:
             signature=request.headers.get("x-bank-signature"),
             ip=client_ip(request),
         )
-    headers = {"X-Signature": base64.b64encode(signature).decode()}
+    headers = {"X-Signature": base64.b64encode(signature).decode(), "Cache-Control": "no-store"}
     return Response(content, media_type="application/json", headers=headers)
 
 
@@ -114,15 +115,20 @@ def bank_transfer_orders(request: Request) -> Response:
 async def bank_settlement(request: Request):
     body = await request.body()
     platform = platform_of(request)
-    with platform.db.session(write=True) as session:
-        result, new = settlement.receive_settlement(
-            session,
-            now=platform.clock.now(),
-            bank_code=request.headers.get("x-bank-id"),
-            signature=request.headers.get("x-bank-signature"),
-            body=body,
-            ip=client_ip(request),
-        )
+
+    def receive() -> tuple[dict, bool]:
+        with platform.db.session(write=True) as session:
+            return settlement.receive_settlement(
+                session,
+                now=platform.clock.now(),
+                bank_code=request.headers.get("x-bank-id"),
+                signature=request.headers.get("x-bank-signature"),
+                body=body,
+                ip=client_ip(request),
+            )
+
+    # The exact body is read here (the signature covers it); the database work runs off the event loop.
+    result, new = await run_in_threadpool(receive)
     return JSONResponse({**result, "replayed": not new}, status_code=201 if new else 200)
 
 
