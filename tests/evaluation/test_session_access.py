@@ -7,7 +7,7 @@ import pytest
 
 from opening.conftest import headers
 
-from .session_helpers import committee, declare_all, link_account, new_expert_account, review_all
+from .session_helpers import committee, declare_all, link_account, new_expert_account, review_all, score_all, sign_all
 
 
 @pytest.fixture
@@ -92,3 +92,36 @@ def test_a_clarification_goes_to_the_bidder_and_its_answer_comes_back(client, se
     assert room["clarifications"][0]["answer"] == "采用暖棚法，详见第 5 章。"
     review_all(session, clock, c)
     session.commit()
+
+
+AUDIT_READERS = ("gz.admin", "admin", "gy.staff", "zy.staff", "reg.housing", "reg.gy.finance")
+
+
+def _audit_text(client, who) -> str:
+    out, cursor = [], None
+    while True:
+        url = "/api/v1/audit/events?limit=200" + (f"&cursor={cursor}" if cursor else "")
+        r = client.get(url, headers=_h(client, who))
+        if r.status_code != 200:
+            return ""
+        body = r.json()
+        out.append(r.text)
+        cursor = body.get("next_cursor")
+        if not cursor:
+            return "".join(out)
+
+
+def test_the_audit_feed_does_not_name_the_committee_before_the_result(client, session, clock, c):
+    """招标投标法 第三十七条: while the committee works, no audit reader learns who sits on it — not from the
+    actor of the experts' own events, nor from the fee events that name an expert."""
+    declare_all(session, clock, c)
+    review_all(session, clock, c)
+    score_all(session, clock, c)
+    sign_all(session, clock, c)
+    session.commit()
+    for who in AUDIT_READERS:
+        text = _audit_text(client, who)
+        assert not any(e.name in text for e in c.experts), who
+        assert "award:fee:computed" not in text, who
+    staff = _audit_text(client, "gy.staff")
+    assert staff.count("evaluation:seat:declared") == 5 and "评标专家" in staff  # the events stay, unnamed

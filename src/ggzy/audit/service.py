@@ -178,16 +178,23 @@ def _cursor_key(session: Session) -> bytes:
     return cursors.cursor_key(key)
 
 
+# Who sits on an evaluation committee stays secret until the result (招标投标法 第三十七条): the read API never
+# names the expert behind an expert's own events (the signed report names the committee once it is public).
+EXPERT_ROLE, EXPERT_SHOWN_AS = "expert", "评标专家"
+
+
 def served_event(e: AuditEvent) -> dict[str, Any]:
-    """An event as the read API serves it: its content, without ``seq`` or hashes (see the module docstring)."""
+    """An event as the read API serves it: its content, without ``seq`` or hashes (see the module docstring),
+    and without the identity (account, name, IP) of an expert acting on a committee."""
+    expert = e.role == EXPERT_ROLE
     return {
         "at": chain.time_text(e.at),
         "tag": e.tag,
-        "actor_id": e.actor_id,
-        "actor_name": e.actor_name,
+        "actor_id": None if expert else e.actor_id,
+        "actor_name": EXPERT_SHOWN_AS if expert else e.actor_name,
         "role": e.role,
         "center_id": e.center_id,
-        "ip": e.ip,
+        "ip": None if expert else e.ip,
         "subject_id": e.subject_id,
         "payload": json.loads(e.payload),
     }

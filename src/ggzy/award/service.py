@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from ggzy.audit.chain import canonical_json
-from ggzy.audit.service import record
+from ggzy.audit.service import record, register_confidential
 from ggzy.award import policies, repository
 from ggzy.award.models import AwardCandidate, AwardContract, AwardNotice, AwardObjection, AwardResult, ExpertFee
 from ggzy.award.workflow import AWARD, AwardStatus, within_publicity
@@ -36,6 +36,10 @@ from ggzy.projects.models import Notification, Project, Section, TenderProject
 from ggzy.projects.rulesets import rule_set
 from ggzy.projects.service import may_manage
 from ggzy.registry.models import Entity
+
+# A fee names the expert it is for: chained, never served (招标投标法 第三十七条 — the committee is secret until the
+# result; the archive and the signed report carry the fees afterwards).
+register_confidential("award:fee:computed")
 
 
 @dataclass(frozen=True)
