@@ -54,6 +54,7 @@ from ggzy.evaluation.workflow import DrawStatus, MemberStatus
 from ggzy.kit.actor import Actor
 from ggzy.kit.clock import to_shanghai
 from ggzy.kit.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from ggzy.kit.money import format_yuan
 from ggzy.kit.workflow import Workflow, table
 from ggzy.opening.models import ForensicFinding, Opening, OpeningBid
 from ggzy.pki import service as pki
@@ -423,6 +424,10 @@ def _bid_forms(session: Session, section: Section) -> list[dict[str, Any]]:
                 "quality": b.quality,
                 "key_terms": form.get("key_terms", {}),
                 "files": json.loads(b.files_json or "[]"),
+                # 最高投标限价 (条例 第二十七条、第五十一条): a price above it cannot pass the review
+                "above_ceiling": section.ceiling_fen is not None
+                and b.price_fen is not None
+                and b.price_fen > section.ceiling_fen,
             }
         )
     return out
@@ -518,10 +523,18 @@ def review(
         raise ValidationFailed(
             "须对每一份开标有效的投标文件逐一作出资格评审结论。", code="evaluation.review_incomplete"
         )
+    above = {b["entity_id"]: b["price_fen"] for b in _bid_forms(session, section) if b.get("above_ceiling")}
     for entity_id, (passed, reason) in verdicts.items():
         if not passed and not reason.strip():
             raise ValidationFailed(
                 "不合格的结论须写明理由（依据招标文件的哪一条）。", code="evaluation.reason_required"
+            )
+        if passed and entity_id in above:
+            assert section.ceiling_fen is not None
+            raise ValidationFailed(
+                f"投标报价 {format_yuan(above[entity_id])} 高于最高投标限价 {format_yuan(section.ceiling_fen)}，"
+                "依《招标投标法实施条例》第五十一条第（五）项应当否决：请对该投标作出不合格结论并写明理由。",
+                code="evaluation.above_ceiling",
             )
         row = existing.get(entity_id) or QualificationVerdict(
             session_id=ev.id, expert_id=expert.id, entity_id=entity_id
