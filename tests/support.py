@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Collection
 from pathlib import Path
 
+from ggzy.auth import service as auth
 from ggzy.auth.service import get_account, principal_of
 from ggzy.authz.scope import require
 from ggzy.centers.service import nodes
@@ -69,6 +70,33 @@ def new_entity(
     session.add(e)
     session.flush()
     return e
+
+
+def entity_account(
+    session,
+    now: dt.datetime,
+    entity: Entity,
+    username: str,
+    *,
+    role: str = "bidder",
+    display_name: str | None = None,
+    password: str | None = DEMO_PASSWORD,
+    home_center_code: str | None = "GY",
+):
+    """An account acting for ``entity`` with one role (bidder, agency …)."""
+    account = auth.create_account(
+        session,
+        actor=SYSTEM,
+        now=now,
+        username=username,
+        display_name=display_name or entity.name + "经办",
+        kind="entity",
+        password=password,
+        home_center_code=home_center_code,
+    )
+    account.entity_id = entity.id
+    auth.grant_role(session, actor=SYSTEM, now=now, account=account, role=role)
+    return account
 
 
 def staff_scope(session, username: str, permission: str):

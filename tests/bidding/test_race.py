@@ -29,7 +29,7 @@ from ggzy.pki.cms import sign_detached
 from ggzy.pki.keys import wrap_private_key
 from ggzy.platform import Platform
 from ggzy.web.app import create_app
-from support import DEADLINE, new_entity, publish_section
+from support import DEADLINE, entity_account, new_entity, publish_section
 
 N = 200
 START = dt.datetime(2026, 11, 2, 1, 30, tzinfo=dt.UTC)
@@ -86,17 +86,9 @@ def _bidders(platform, section, tmp_path):
         gy = section.center_id
         for i in range(N):
             e = new_entity(s, START, f"竞速投标人{i}", gy, legal_represent="张三")
-            account = auth.create_account(
-                s,
-                actor=SYSTEM,
-                now=START,
-                username=f"race{i:03d}",
-                display_name=f"竞速{i}",
-                kind="entity",
-                password=None,
+            account = entity_account(
+                s, START, e, f"race{i:03d}", display_name=f"竞速{i}", password=None, home_center_code=None
             )
-            account.entity_id = e.id
-            auth.grant_role(s, actor=SYSTEM, now=START, account=account, role="bidder")
             key, cert = _leaf(ca_key, ca_cert, i)
             pki.bind_certificate(s, actor=SYSTEM, now=START, account=account, certificate=cert, trust=trust)
             issued = auth.open_session(s, now=START, account=account, kind="api", ip=None, hours=24 * 30)

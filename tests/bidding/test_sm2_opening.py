@@ -20,7 +20,7 @@ from ggzy.auth.models import Account
 from ggzy.bidding import ceremony
 from ggzy.bidding.models import CustodianShare, OpeningKey
 from ggzy.client.api import content_algorithm
-from ggzy.demo import DEMO_PASSWORD, demo_custodian_key
+from ggzy.demo import demo_custodian_key
 from ggzy.kit.actor import SYSTEM
 from ggzy.kit.errors import ConfigError
 from ggzy.kit.settings import load_settings
@@ -32,7 +32,7 @@ from ggzy.pki.keys import KeyAlgorithm, generate_private_key, load_private_key, 
 from ggzy.pki.models import CertificateBinding
 from ggzy.pki.validation import check_issued_by
 from opening.conftest import Bidder, Hall, client_for, custodian_handover, handover, headers, to_deadline
-from support import demo_certificates, key_and_cert, new_entity, publish_section
+from support import demo_certificates, entity_account, key_and_cert, new_entity, publish_section
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "pki"))
 import material as pki_material  # noqa: E402  (the OpenSSL-made SM2 CA of the PKI tests)
@@ -85,18 +85,7 @@ def certs(session, clock, tmp_path, sm2_ca) -> Path:
     )
     home = auth.get_account(session, "bidder.gy").home_center_id
     entity = new_entity(session, now, SM2_ORG, home, legal_represent="孙七")
-    account = auth.create_account(
-        session,
-        actor=SYSTEM,
-        now=now,
-        username=SM2_BIDDER,
-        display_name=SM2_ORG + "经办",
-        kind="entity",
-        password=DEMO_PASSWORD,
-        home_center_code="GY",
-    )
-    account.entity_id = entity.id
-    auth.grant_role(session, actor=SYSTEM, now=now, account=account, role="bidder")
+    account = entity_account(session, now, entity, SM2_BIDDER)
     leaf = load_certificate(sm2_ca.read("sm2-leaf.pem"))
     pki.bind_certificate(
         session, actor=SYSTEM, now=now, account=account, certificate=leaf, trust=pki.current_trust_list(session)

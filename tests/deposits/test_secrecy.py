@@ -5,11 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from ggzy.auth import service as auth
-from ggzy.demo import DEMO_PASSWORD
 from ggzy.deposits import policies
-from ggzy.kit.actor import SYSTEM
-from support import entity_of, new_entity
+from support import entity_account, entity_of, new_entity
 
 from .conftest import DEPOSIT
 
@@ -18,18 +15,7 @@ from .conftest import DEPOSIT
 def agency_account(session, clock):
     gy = entity_of(session, "tenderee.gy").center_id
     e = new_entity(session, clock.now(), "贵州示例招标代理有限公司", gy, roles=",agency,")
-    a = auth.create_account(
-        session,
-        actor=SYSTEM,
-        now=clock.now(),
-        username="agency.gy",
-        display_name="代理经办",
-        kind="entity",
-        password=DEMO_PASSWORD,
-        home_center_code="GY",
-    )
-    auth.grant_role(session, actor=SYSTEM, now=clock.now(), account=a, role="agency")
-    a.entity_id = e.id
+    entity_account(session, clock.now(), e, "agency.gy", role="agency", display_name="代理经办")
     session.commit()
     return "agency.gy"
 

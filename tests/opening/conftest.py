@@ -23,14 +23,14 @@ from ggzy.auth.models import Account
 from ggzy.bidding.models import CustodianShare, OpeningKey
 from ggzy.bidding.package import build_package
 from ggzy.client.api import GgzyClient
-from ggzy.demo import DEMO_PASSWORD, demo_custodian_key
+from ggzy.demo import demo_custodian_key
 from ggzy.kit.actor import SYSTEM
 from ggzy.opening.handover import key_handover, share_handover
 from ggzy.pki import service as pki
 from ggzy.pki.certs import certificate_from_der, load_certificate
 from ggzy.pki.keys import load_private_key, wrap_private_key
 from ggzy.pki.models import CertificateBinding
-from support import DEADLINE, demo_certificates, key_and_cert, new_entity, publish_section, token
+from support import DEADLINE, demo_certificates, entity_account, key_and_cert, new_entity, publish_section, token
 
 FORMS = {
     "bidder.gy": {
@@ -74,18 +74,7 @@ def make_bidder(session, clock, certs: Path, username: str, org: str) -> None:
     """An entity with a bidder account and a certificate from the demo RSA CA, bound to the account."""
     now = clock.now()
     e = new_entity(session, now, org, auth.get_account(session, "bidder.gy").home_center_id, legal_represent="赵六")
-    account = auth.create_account(
-        session,
-        actor=SYSTEM,
-        now=now,
-        username=username,
-        display_name=org + "经办",
-        kind="entity",
-        password=DEMO_PASSWORD,
-        home_center_code="GY",
-    )
-    account.entity_id = e.id
-    auth.grant_role(session, actor=SYSTEM, now=now, account=account, role="bidder")
+    account = entity_account(session, now, e, username)
     ca_key = serialization.load_pem_private_key((certs / "ca" / "demo-rsa-ca.key").read_bytes(), None)
     ca_cert = x509.load_pem_x509_certificate((certs / "ca" / "demo-rsa-ca.pem").read_bytes())
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
