@@ -128,14 +128,16 @@ class Refund(Base):
 
 class TransferInstruction(Base):
     """Outbox row: the transfer order for the bank, fetched by it (pull) and settled once per idempotency key.
-    ``status`` moves only by ``deposits.workflow.TRANSFER``."""
+    ``status`` moves only by ``deposits.workflow.TRANSFER``; a reissued order is replaced by ``<key>:r<n>``."""
 
     __tablename__ = "deposit_transfer_instructions"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     key: Mapped[str] = mapped_column(String(80), unique=True)
     bank_id: Mapped[int] = mapped_column(ForeignKey("deposit_banks.id"))
-    refund_id: Mapped[int] = mapped_column(ForeignKey("deposit_refunds.id"), unique=True)
+    # A failed order can be re-issued: the new order names the same refund. One live order per refund is a rule
+    # of the service (``deposits.reissue``), not of the table.
+    refund_id: Mapped[int] = mapped_column(ForeignKey("deposit_refunds.id"), index=True)
     from_account: Mapped[str] = mapped_column(String(32))
     payee_name: Mapped[str] = mapped_column(String(200))
     payee_account: Mapped[str] = mapped_column(String(40))
@@ -148,3 +150,18 @@ class TransferInstruction(Base):
     settled_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     failure: Mapped[str | None] = mapped_column(Text)
     settlement_sha256: Mapped[str | None] = mapped_column(String(64))  # the one settlement body accepted
+
+
+class BankSettlement(Base):
+    """One settlement notice accepted from a bank, whatever order it names. Like an arrival notification's id, a
+    bank's settlement id is used once: the same body again gets the same answer, another body is refused."""
+
+    __tablename__ = "deposit_bank_settlements"
+    __table_args__ = (UniqueConstraint("bank_id", "settlement_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    bank_id: Mapped[int] = mapped_column(ForeignKey("deposit_banks.id"))
+    settlement_id: Mapped[str] = mapped_column(String(64))
+    body_sha256: Mapped[str] = mapped_column(String(64))
+    order_key: Mapped[str] = mapped_column(String(80))
+    received_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)

@@ -114,10 +114,12 @@ class ExpertFeePayment(Base):
     key: Mapped[str] = mapped_column(String(80), unique=True)
     session_id: Mapped[int] = mapped_column(ForeignKey("evaluation_sessions.id"), index=True)
     expert_id: Mapped[int] = mapped_column(ForeignKey("experts.id"), index=True)
-    fee_id: Mapped[int] = mapped_column(ForeignKey("award_expert_fees.id"), unique=True)
+    # A failed order can be re-issued: the new order names the same fee. One live order per fee is a rule of the
+    # service (``deposits.reissue``), not of the table.
+    fee_id: Mapped[int] = mapped_column(ForeignKey("award_expert_fees.id"), index=True)
     payee_name: Mapped[str] = mapped_column(String(50))
     amount_fen: Mapped[int] = mapped_column(BigInteger)
-    status: Mapped[str] = mapped_column(String(20))  # instructed / fetched / settled / failed
+    status: Mapped[str] = mapped_column(String(20))  # instructed / fetched / settled / failed / reissued
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     sent_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)  # first fetched by the bank
     bank_id: Mapped[int | None] = mapped_column(ForeignKey("deposit_banks.id"))
