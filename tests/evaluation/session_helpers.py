@@ -24,9 +24,10 @@ from opening.conftest import (
     bid_with_client,
     certs_for,
     hall_on,
-    handover,
+    hand_over_all,
     headers,
     publish_on,
+    sign_in_all,
     to_deadline,
 )
 from support import staff_scope
@@ -51,14 +52,8 @@ def open_section(client, session, platform, clock, hall: Hall, tmp_path) -> None
     for name in FORMS:
         bid_with_client(client, hall, name, tmp_path)
     to_deadline(platform, clock)
-    for name in FORMS:
-        r = client.post(f"/api/v1/sections/{hall.code}/opening/roll-call", headers=headers(client, name))
-        assert r.status_code == 200, r.text
-    for name in FORMS:
-        r = client.post(
-            f"/api/v1/sections/{hall.code}/opening/keys", headers=headers(client, name), json=handover(hall, name)
-        )
-        assert r.status_code == 200, r.text
+    sign_in_all(client, hall)
+    hand_over_all(client, hall)
     for _ in range(4):
         clock.advance(minutes=31)
         platform.chronograph.tick()

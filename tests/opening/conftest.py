@@ -210,6 +210,22 @@ def handover(hall: Hall, username: str) -> dict:
     )
 
 
+def sign_in_all(client, hall: Hall) -> None:
+    """Every bidder of the hall signs in (roll call)."""
+    for name in hall.bidders:
+        r = client.post(f"/api/v1/sections/{hall.code}/opening/roll-call", headers=headers(client, name))
+        assert r.status_code == 200, r.text
+
+
+def hand_over_all(client, hall: Hall) -> None:
+    """Every bidder of the hall hands its content key over, and each bid decrypts."""
+    for name in hall.bidders:
+        r = client.post(
+            f"/api/v1/sections/{hall.code}/opening/keys", headers=headers(client, name), json=handover(hall, name)
+        )
+        assert r.status_code == 200 and r.json()["status"] == "decrypted", r.text
+
+
 def custodian_handover(session, hall: Hall, index: int) -> tuple[str, dict]:
     """The custodian holding share ``index``: its username and its signed share handover."""
     key_row = session.execute(select(OpeningKey).where(OpeningKey.section_id == hall.section_id)).scalar_one()

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from ggzy.opening.models import ForensicFinding, Opening
 from support import publish_section
 
-from .conftest import bid_with_client, hall_on, handover, headers, to_deadline
+from .conftest import bid_with_client, hall_on, hand_over_all, sign_in_all, to_deadline
 
 CEILING = 48_000_000_00  # bidder.gy bids exactly this, bidder.zy below, bidder.three above
 
@@ -27,13 +27,8 @@ def test_the_ceiling_is_public_and_the_record_states_the_bid_above_it(client, se
     for name in hall.bidders:
         bid_with_client(client, hall, name, certs.parent)
     to_deadline(platform, clock)
-    for name in hall.bidders:
-        assert client.post(f"/api/v1/sections/{hall.code}/opening/roll-call", headers=headers(client, name)).is_success
-    for name in hall.bidders:
-        r = client.post(
-            f"/api/v1/sections/{hall.code}/opening/keys", headers=headers(client, name), json=handover(hall, name)
-        )
-        assert r.json()["status"] == "decrypted", r.text
+    sign_in_all(client, hall)
+    hand_over_all(client, hall)
     clock.advance(minutes=6)
     platform.chronograph.tick()
     session.expire_all()

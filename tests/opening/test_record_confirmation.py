@@ -20,7 +20,16 @@ from ggzy.pki.cms import sign_detached
 from ggzy.pki.documents import sign_document
 from ggzy.pki.keys import load_private_key
 
-from .conftest import bid_with_client, bid_with_openssl, client_for, handover, headers, to_deadline, view
+from .conftest import (
+    bid_with_client,
+    bid_with_openssl,
+    client_for,
+    hand_over_all,
+    headers,
+    sign_in_all,
+    to_deadline,
+    view,
+)
 
 
 def _recorded(client, session, hall, platform, clock, tmp_path) -> Opening:
@@ -28,15 +37,10 @@ def _recorded(client, session, hall, platform, clock, tmp_path) -> Opening:
     bid_with_openssl(client, hall, "bidder.zy", tmp_path)
     bid_with_client(client, hall, "bidder.three", tmp_path)
     to_deadline(platform, clock)
-    for name in hall.bidders:
-        assert client.post(f"/api/v1/sections/{hall.code}/opening/roll-call", headers=headers(client, name)).is_success
+    sign_in_all(client, hall)
     r = _answer(client, hall, "bidder.gy", declined="先拒签")
     assert r.status_code == 409 and r.json()["code"] == "opening.not_recorded", r.text
-    for name in hall.bidders:
-        r = client.post(
-            f"/api/v1/sections/{hall.code}/opening/keys", headers=headers(client, name), json=handover(hall, name)
-        )
-        assert r.json()["status"] == "decrypted", r.text
+    hand_over_all(client, hall)
     clock.advance(minutes=6)
     platform.chronograph.tick()
     session.expire_all()
