@@ -280,3 +280,12 @@ def test_an_sm2_section_refuses_a_bid_whose_content_is_not_sm4(sm2, client, sess
             raise AssertionError("an AES envelope to an SM2 opening key was accepted")
     session.expire_all()
     assert session.execute(select(Bid).where(Bid.section_id == section.id)).scalars().all() == []
+
+
+def test_the_bid_page_of_an_sm2_section_says_sm4_and_does_not_offer_openssl(
+    sm2, client, session, clock, platform, certs
+):
+    section = publish_section(session, clock, platform, name="国密投标页面工程")
+    page = client.get(f"/sections/{section.code}/bid", headers=headers(client, "bidder.gy"))
+    assert page.status_code == 200 and "SM2（国密），投标内容须用 SM4 加密" in page.text
+    assert "openssl cms -encrypt -binary" not in page.text and "不能生成 SM2 数字信封" in page.text

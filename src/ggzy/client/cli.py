@@ -117,7 +117,11 @@ def bid_build(
     form: Path = typer.Option(..., "--form", help="投标函结构化数据 bid.json（报价 price_fen、工期 duration_days 等）"),
     files: list[Path] = typer.Option([], "--files", help="投标文件（可多次给出）"),
     out: Path = typer.Option(..., "--out", help="输出的加密信封（CMS，DER），如 bid.p7m"),
-    algorithm: str = typer.Option("aes-256-gcm", "--algorithm", help="内容加密算法：aes-256-gcm 或 sm4-gcm 等"),
+    algorithm: str | None = typer.Option(
+        None,
+        "--algorithm",
+        help="内容加密算法：aes-256-gcm、sm4-gcm 等；缺省时按开标密钥选择（SM2 开标密钥用 SM4-GCM，否则 AES-256-GCM）",
+    ),
     key: Path = KEY,
     cert: Path | None = CERT,
     password: str | None = PASSWORD,
@@ -128,7 +132,9 @@ def bid_build(
     with _client() as client:
         client.load_identity(key, cert, password)
         made = client.build_bid(section, json.loads(form.read_text(encoding="utf-8")), files, out, algorithm=algorithm)
-    typer.echo(f"已生成加密投标文件：{made['envelope']}（{made['size']} 字节，SHA-256 {made['sha256']}）")
+    typer.echo(
+        f"已生成加密投标文件：{made['envelope']}（{made['algorithm']}，{made['size']} 字节，SHA-256 {made['sha256']}）"
+    )
 
 
 @bid_app.command("submit")
