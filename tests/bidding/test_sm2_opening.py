@@ -289,3 +289,25 @@ def test_the_bid_page_of_an_sm2_section_says_sm4_and_does_not_offer_openssl(
     page = client.get(f"/sections/{section.code}/bid", headers=headers(client, "bidder.gy"))
     assert page.status_code == 200 and "SM2（国密），投标内容须用 SM4 加密" in page.text
     assert "openssl cms -encrypt -binary" not in page.text and "不能生成 SM2 数字信封" in page.text
+
+
+@pytest.mark.parametrize(("national", "cipher"), [(False, "aes-256-gcm"), (True, "sm4-gcm")])
+def test_ggzy_client_bid_build_picks_the_cipher_from_the_opening_key(
+    monkeypatch, client, session, clock, platform, certs, tmp_path, national, cipher
+):
+    from typer.testing import CliRunner
+
+    from ggzy.client import cli
+
+    if national:
+        monkeypatch.setenv("GGZY_OPENING_KEY_ALGORITHM", "sm2")
+    section = publish_section(session, clock, platform, name=f"命令行加密{cipher}工程")
+    key, cert = key_and_cert(certs, "bidder.gy")
+    (tmp_path / "bid.json").write_text(json.dumps(FORMS["bidder.gy"] | {"section": section.code}), encoding="utf-8")
+    (tmp_path / "技术标.pdf").write_bytes(b"%PDF-1.4 cli")
+    monkeypatch.setattr(cli, "_client", lambda: client_for(client, "bidder.gy"))
+    args = ["bid", "build", "--section", section.code, "--form", str(tmp_path / "bid.json")]
+    args += ["--files", str(tmp_path / "技术标.pdf"), "--out", str(tmp_path / "bid.p7m"), "--key", str(key)]
+    r = CliRunner().invoke(cli.app, [*args, "--cert", str(cert)])
+    assert r.exit_code == 0 and f"（{cipher}，" in r.output, r.output
+    assert envelope.parse_envelope((tmp_path / "bid.p7m").read_bytes()).content_algorithm == cipher
