@@ -8,7 +8,16 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from ggzy.authz.scope import CenterScope
-from ggzy.deposits.models import Bank, Guarantee, GuaranteeIssuer, Payment, Refund, SubAccount, TransferInstruction
+from ggzy.deposits.models import (
+    Bank,
+    BankSettlement,
+    Guarantee,
+    GuaranteeIssuer,
+    Payment,
+    Refund,
+    SubAccount,
+    TransferInstruction,
+)
 from ggzy.deposits.workflow import PaymentStatus, RefundStatus, TransferStatus
 from ggzy.evaluation.session_models import EvaluationSession, ExpertFeePayment
 from ggzy.kit.errors import NotFound
@@ -198,6 +207,12 @@ def refund_order(session: Session, key: str) -> TransferInstruction | None:
 def fee_order(session: Session, key: str) -> ExpertFeePayment | None:
     return session.execute(
         select(ExpertFeePayment).where(ExpertFeePayment.key == key).with_for_update()
+    ).scalar_one_or_none()
+
+
+def bank_settlement(session: Session, bank_id: int, settlement_id: str) -> BankSettlement | None:
+    return session.execute(
+        select(BankSettlement).where(BankSettlement.bank_id == bank_id, BankSettlement.settlement_id == settlement_id)
     ).scalar_one_or_none()
 
 

@@ -128,7 +128,11 @@ async def bank_settlement(request: Request):
             )
 
     # The exact body is read here (the signature covers it); the database work runs off the event loop.
-    result, new = await run_in_threadpool(receive)
+    try:
+        result, new = await run_in_threadpool(receive)
+    except IntegrityError:
+        # The same settlement id raced in twice: the other one won; answer as for a replay (or a reuse).
+        result, new = await run_in_threadpool(receive)
     return JSONResponse({**result, "replayed": not new}, status_code=201 if new else 200)
 
 

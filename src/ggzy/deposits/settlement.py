@@ -36,7 +36,7 @@ from ggzy.audit.chain import canonical_json
 from ggzy.audit.service import record, register_confidential
 from ggzy.authz.scope import CenterScope
 from ggzy.deposits import policies, repository, service
-from ggzy.deposits.models import Bank, Refund, TransferInstruction
+from ggzy.deposits.models import Bank, BankSettlement, Refund, TransferInstruction
 from ggzy.deposits.workflow import REFUND, TRANSFER, RefundStatus, TransferStatus
 from ggzy.evaluation.session_models import ExpertFeePayment
 from ggzy.kit.actor import Actor
@@ -54,6 +54,7 @@ TRANSFER_LABELS = {
     "fetched": "银行处理中",
     "settled": "已支付",
     "failed": "支付失败",
+    "reissued": "已重新发出指令",
 }
 
 Order = TransferInstruction | ExpertFeePayment
@@ -68,7 +69,8 @@ def total_fen(order: Order) -> int:
     return order.amount_fen + (order.interest_fen if isinstance(order, TransferInstruction) else 0)
 
 
-def _center_of(session: Session, order: Order) -> int:
+def center_of(session: Session, order: Order) -> int:
+    """The center whose staff follow the order up: the refund's, or the evaluation session's."""
     if isinstance(order, TransferInstruction):
         return session.get_one(Refund, order.refund_id).center_id
     return repository.fee_center(session, order)
@@ -149,7 +151,7 @@ def _fetched(session: Session, order: Order, bank: Bank, now: dt.datetime, ip: s
     order.sent_at = now
     if isinstance(order, ExpertFeePayment) and order.bank_id is None:
         order.bank_id = bank.id  # created before any bank was registered: the settlement bank takes it
-    center_id = _center_of(session, order)
+    center_id = center_of(session, order)
     record(
         session,
         tag="deposits:transfer:fetched",
@@ -225,35 +227,47 @@ def _order_of(session: Session, bank: Bank, key: str) -> Order:
 
 
 def settlement_result(order: Order, s: Settlement) -> dict[str, Any]:
-    """The answer to the bank, the same every time the same settlement notice comes."""
+    """The answer to the bank, the same every time the same settlement notice comes: the outcome it reported, even
+    once a failed order has been re-issued since."""
     return {
         "settlement_id": s.settlement_id,
         "key": order.key,
-        "status": order.status,
+        "status": s.status,
         "amount_fen": total_fen(order),
-        "bank_reference": order.bank_reference,
+        "bank_reference": s.bank_reference or None,
     }
 
 
 def receive_settlement(
     session: Session, *, now: dt.datetime, bank_code: str | None, signature: str | None, body: bytes, ip: str | None
 ) -> tuple[dict[str, Any], bool]:
-    """Check the bank's signature; settle or fail the order once. The same body again gets the same answer;
-    another body for an order already settled or failed is refused. Returns (answer, new)."""
+    """Check the bank's signature; settle or fail the order once. The same body again gets the same answer; a
+    settlement id the bank already used, with another body (whatever order it names), is refused, and so is another
+    settlement of an order already settled or failed. Returns (answer, new)."""
     bank = service.signed_by_bank(
         session, now=now, bank_code=bank_code, signature=signature, body=body, what="结算通知"
     )
     s = parse_settlement(body, now)
-    order = _order_of(session, bank, s.key)
     digest = hashlib.sha256(body).hexdigest()
-    if order.settlement_sha256 is not None:
-        if order.settlement_sha256 != digest:
+    earlier = repository.bank_settlement(session, bank.id, s.settlement_id)
+    if earlier is not None:
+        if earlier.body_sha256 != digest:
             raise Conflict(
-                f"转账指令 {order.key} 已按另一份结算通知确认（{TRANSFER_LABELS[order.status]}）：同一指令或同一结算"
-                f"编号 {s.settlement_id} 不能以不同内容再次确认。",
+                f"结算编号 {s.settlement_id} 已用于另一份结算通知（转账指令 {earlier.order_key}）：每份结算通知须使用"
+                "新的结算编号；重发同一通知时内容须与原通知完全一致。",
                 code="deposits.settlement_reused",
             )
-        return settlement_result(order, s), False
+        return settlement_result(_order_of(session, bank, earlier.order_key), s), False
+    order = _order_of(session, bank, s.key)
+    if order.settlement_sha256 is not None:
+        # The same body with no kept settlement: confirmed before the settlements were kept (migration 0016).
+        if order.settlement_sha256 == digest:
+            return settlement_result(order, s), False
+        raise Conflict(
+            f"转账指令 {order.key} 已按另一份结算通知确认（{TRANSFER_LABELS[order.status]}），结算编号 "
+            f"{s.settlement_id} 不能再次确认它：一条指令只确认一次。",
+            code="deposits.settlement_reused",
+        )
     if s.amount_fen != total_fen(order):
         raise ValidationFailed(
             f"结算金额 {s.amount_fen} 分与转账指令 {order.key} 的金额 {total_fen(order)} 分不符：请按指令金额支付。",
@@ -269,7 +283,14 @@ def receive_settlement(
     order.bank_reference = s.bank_reference or None
     order.settled_at, order.settlement_sha256 = s.settled_at, digest
     order.failure = s.failure or None
-    center_id = _center_of(session, order)
+    session.add(
+        BankSettlement(
+            bank_id=bank.id, settlement_id=s.settlement_id, body_sha256=digest, order_key=order.key, received_at=now
+        )
+    )
+    # The same settlement id racing in twice: the unique (bank, settlement id) stops the second here.
+    session.flush()
+    center_id = center_of(session, order)
     payload: dict[str, Any] = {
         "kind": kind_of(order),
         "bank": bank.code,
