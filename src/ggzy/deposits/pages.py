@@ -7,7 +7,7 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
 from ggzy.authz.scope import acting_entity
-from ggzy.deposits import policies, repository, service, settlement
+from ggzy.deposits import policies, reissue, repository, service, settlement
 from ggzy.kit.errors import GgzyError, ValidationFailed
 from ggzy.kit.money import yuan_to_fen
 from ggzy.web.context import Viewer, csrf_checked, db_session, platform_of, scope_for, signed_in
@@ -97,16 +97,57 @@ async def guarantee_form(code: str, request: Request, v: Viewer = Depends(csrf_c
     return RedirectResponse(f"/sections/{code}/deposit", status_code=303)
 
 
-@router.get("/deposits/reconciliation")
-def reconciliation_page(
-    request: Request, session: Session = Depends(db_session, scope="function"), v: Viewer = Depends(signed_in)
+def _reconciliation(
+    request: Request,
+    session: Session,
+    v: Viewer,
+    error: str | None = None,
+    status_code: int = 200,
+    form: dict[str, str] | None = None,
 ):
     scope = scope_for(session, v, "center:deposit:reconcile")
     return page(
         request,
         "deposits/reconciliation.html",
         v,
+        status_code=status_code,
         items=service.reconciliation(session, scope),
         failed=settlement.failed_transfers(session, scope),
         status_labels=STATUS_LABELS,
+        error=error,
+        form=form or {},
     )
+
+
+@router.get("/deposits/reconciliation")
+def reconciliation_page(
+    request: Request, session: Session = Depends(db_session, scope="function"), v: Viewer = Depends(signed_in)
+):
+    return _reconciliation(request, session, v)
+
+
+@router.post("/deposits/reconciliation/transfers/{key}/reissue")
+async def reissue_form(key: str, request: Request, v: Viewer = Depends(csrf_checked)):
+    form = await request.form()
+    fields = {
+        "key": key,
+        "payee_account": str(form.get("payee_account") or ""),
+        "reason": str(form.get("reason") or ""),
+    }
+    platform = platform_of(request)
+    try:
+        with platform.db.session(write=True) as session:
+            scope = scope_for(session, v, reissue.PERMISSION)
+            reissue.reissue(
+                session,
+                actor=v.actor,
+                now=platform.clock.now(),
+                scope=scope,
+                key=key,
+                payee_account=fields["payee_account"],
+                reason=fields["reason"],
+            )
+    except GgzyError as exc:
+        with platform.db.session() as session:
+            return _reconciliation(request, session, v, error=exc.message, status_code=exc.status, form=fields)
+    return RedirectResponse("/deposits/reconciliation", status_code=303)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import secrets
 from dataclasses import dataclass
 
@@ -13,6 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
 from ggzy.centers.calendar import PeriodRule
 from ggzy.deposits.workflow import PaymentStatus
+from ggzy.evaluation.fees import ACCOUNT_DIGITS
 from ggzy.kit.errors import Forbidden, NotAuthenticated, ValidationFailed
 from ggzy.projects.rulesets import DepositForm, Limit, RuleSet
 
@@ -237,3 +239,42 @@ def interest_fen(amount_fen: int, *, rate_bp: int, since: dt.datetime, until: dt
     """Simple demand-deposit interest, actual days / 360, rounded down to the fen (0 when the rate is 0)."""
     days = max(0, (until.date() - since.date()).days)
     return amount_fen * rate_bp * days // (10_000 * 360)
+
+
+# --- re-issuing a failed transfer order -----------------------------------------------------------------------
+
+REISSUE_REASON_MAX = 500
+_REISSUED_KEY = re.compile(r"(?P<base>.+):r(?P<n>[0-9]+)")
+
+
+def reissued_key(key: str) -> str:
+    """The idempotency key of the order that replaces ``key``: ``<key>:r1``, then ``:r2``… from the first key."""
+    m = _REISSUED_KEY.fullmatch(key)
+    return f"{m['base']}:r{int(m['n']) + 1}" if m else f"{key}:r1"
+
+
+def corrected_account(raw: str | None) -> str | None:
+    """A corrected payee account as stored (spaces dropped), None if none was given; or refuse with what to fix.
+    Same rule as an expert's own payee account (``evaluation.fees.ACCOUNT_DIGITS``)."""
+    number = "".join((raw or "").split())
+    if not number:
+        return None
+    low, high = ACCOUNT_DIGITS
+    if not (number.isdigit() and number.isascii() and low <= len(number) <= high):
+        raise ValidationFailed(
+            f"更正后的收款账号须为 {low}–{high} 位数字（可按四位一组加空格，不含字母和符号）：请按收款人提供的"
+            "银行卡或存折账号填写；不更正账号的，请留空。",
+            code="deposits.bad_payee_account",
+        )
+    return number
+
+
+def reissue_reason(raw: str) -> str:
+    """Why the order is re-issued, required: it stays in the audit trail."""
+    reason = raw.strip()
+    if not reason or len(reason) > REISSUE_REASON_MAX:
+        raise ValidationFailed(
+            f"请写明重新发出的原因（{REISSUE_REASON_MAX} 字以内），如：收款人提供了新的银行账号。",
+            code="deposits.reissue_reason_required",
+        )
+    return reason

@@ -245,7 +245,37 @@ def failed_transfers(
 
 
 def orders_by_refund(session: Session, refund_ids: list[int]) -> dict[int, TransferInstruction]:
+    """Each refund's live order: the one not replaced by a re-issued order."""
     if not refund_ids:
         return {}
-    rows = session.execute(select(TransferInstruction).where(TransferInstruction.refund_id.in_(refund_ids)))
+    rows = session.execute(
+        select(TransferInstruction)
+        .where(
+            TransferInstruction.refund_id.in_(refund_ids),
+            TransferInstruction.status != TransferStatus.REISSUED,
+        )
+        .order_by(TransferInstruction.id)
+    )
     return {t.refund_id: t for t in rows.scalars()}
+
+
+def live_refund_orders(session: Session, refund_id: int) -> list[TransferInstruction]:
+    """The refund's orders not replaced by a re-issue (one, by the rule of ``deposits.reissue``)."""
+    return list(
+        session.execute(
+            select(TransferInstruction).where(
+                TransferInstruction.refund_id == refund_id, TransferInstruction.status != TransferStatus.REISSUED
+            )
+        ).scalars()
+    )
+
+
+def live_fee_orders(session: Session, fee_id: int) -> list[ExpertFeePayment]:
+    """The fee's orders not replaced by a re-issue (one, by the rule of ``deposits.reissue``)."""
+    return list(
+        session.execute(
+            select(ExpertFeePayment).where(
+                ExpertFeePayment.fee_id == fee_id, ExpertFeePayment.status != TransferStatus.REISSUED
+            )
+        ).scalars()
+    )

@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from ggzy.authz.scope import acting_entity
-from ggzy.deposits import repository, service, settlement
-from ggzy.deposits.schemas import BankCreate, GuaranteeCreate, IssuerCreate, Resolution
+from ggzy.deposits import reissue, repository, service, settlement
+from ggzy.deposits.schemas import BankCreate, GuaranteeCreate, IssuerCreate, Reissue, Resolution
 from ggzy.web.context import Viewer, client_ip, csrf_checked, db_session, platform_of, scope_for, signed_in
 
 router = APIRouter(prefix="/api/v1", tags=["投标保证金"])
@@ -161,6 +161,30 @@ def resolve(
         session, actor=v.actor, now=platform_of(request).clock.now(), scope=scope, payment_id=payment_id, note=body.note
     )
     return {"id": p.id, "resolved_at": p.resolved_at.isoformat() if p.resolved_at else None}
+
+
+@router.post(
+    "/deposits/transfers/{key}/reissue",
+    status_code=201,
+    summary="重新发出银行答复支付失败的转账指令：新指令（新编号）待银行取回，可更正收款账号，须写明原因",
+)
+def reissue_transfer(
+    key: str,
+    body: Reissue,
+    request: Request,
+    session: Session = Depends(db_session, scope="function"),
+    v: Viewer = Depends(csrf_checked),
+):
+    scope = scope_for(session, v, reissue.PERMISSION)
+    return reissue.reissue(
+        session,
+        actor=v.actor,
+        now=platform_of(request).clock.now(),
+        scope=scope,
+        key=key,
+        payee_account=body.payee_account,
+        reason=body.reason,
+    )
 
 
 @router.get("/admin/banks", summary="保证金开户银行")

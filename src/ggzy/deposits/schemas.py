@@ -28,3 +28,12 @@ class GuaranteeCreate(BaseModel):
 
 class Resolution(BaseModel):
     note: str = Field(min_length=1, max_length=2000)
+
+
+class Reissue(BaseModel):
+    payee_account: str | None = Field(
+        None,
+        max_length=60,
+        description="更正后的收款账号（12–30 位数字）；不更正的留空（劳务费默认用专家资料中的账号）",
+    )
+    reason: str = Field(max_length=2000, description="重新发出的原因（必填）")

@@ -17,6 +17,9 @@ Which bank an order belongs to:
 A fee order for an expert who has not given a payee account is held: created, but not released to the bank, until
 the expert fills in the account (``evaluation.fees``).
 
+Each settlement notice is kept (``BankSettlement``): a bank uses a settlement id once, across all its orders. A
+failed order is followed up by the center's staff, who may re-issue it as a new order (``deposits.reissue``).
+
 Every change records exactly one audit event in the same transaction: ``deposits:transfer:fetched`` per order on
 its first fetch, ``deposits:transfer:settled`` or ``deposits:transfer:failed`` per settlement. They name bidders
 and experts (whose list is secret until the result, 招标投标法 第三十七条), so they are confidential.

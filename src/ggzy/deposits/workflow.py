@@ -28,6 +28,8 @@ REFUND = Workflow(
         ("instruct", {RefundStatus.SCHEDULED}, RefundStatus.INSTRUCTED),
         ("settle", {RefundStatus.INSTRUCTED}, RefundStatus.SETTLED),
         ("fail", {RefundStatus.INSTRUCTED}, RefundStatus.FAILED),
+        # The center's staff re-issue the failed order (corrected account): a new order is in the outbox.
+        ("reissue", {RefundStatus.FAILED}, RefundStatus.INSTRUCTED),
     ),
 )
 
@@ -39,6 +41,7 @@ class TransferStatus(StrEnum):
     FETCHED = "fetched"  # the bank has fetched it (the platform-signed order document)
     SETTLED = "settled"
     FAILED = "failed"
+    REISSUED = "reissued"  # replaced by a new order (new key) after the failure: final, never sent again
 
 
 TRANSFER = Workflow(
@@ -49,6 +52,8 @@ TRANSFER = Workflow(
         # The bank settles only what it fetched: an order it never received cannot be confirmed.
         ("settle", {TransferStatus.FETCHED}, TransferStatus.SETTLED),
         ("fail", {TransferStatus.FETCHED}, TransferStatus.FAILED),
+        # Only a failure the bank reported can be re-issued, and only once: the new order carries on.
+        ("reissue", {TransferStatus.FAILED}, TransferStatus.REISSUED),
     ),
 )
 

@@ -38,6 +38,7 @@ STATE_LABELS = {
     "fetched": "银行处理中",
     "settled": "已支付",
     "failed": "支付失败",
+    "reissued": "支付失败，已重新发出支付指令",
 }
 
 
@@ -93,7 +94,8 @@ def sync_payee(session: Session, *, actor: Actor, now: dt.datetime, expert: Expe
 
 
 def state_of(order: ExpertFeePayment) -> str:
-    """held | instructed | fetched | settled | failed (held: not released to the bank for want of an account)."""
+    """held | instructed | fetched | settled | failed | reissued (held: not released to the bank for want of an
+    account; reissued: failed, replaced by a new order ``deposits.reissue`` made)."""
     if order.status == TransferStatus.INSTRUCTED and not order.payee_account:
         return "held"
     return order.status

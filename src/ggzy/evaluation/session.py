@@ -941,9 +941,13 @@ def pay_fees(session: Session, *, actor: Actor, now: dt.datetime, ev: Evaluation
 
 
 def _fee_of(session: Session, ev: EvaluationSession, expert: Expert) -> dict[str, Any] | None:
+    # The live order: one replaced after the bank reported it failed (deposits.reissue) is not the fee's state.
+    live = ExpertFeePayment.status != TransferStatus.REISSUED
     p = _one(
         session,
-        select(ExpertFeePayment).where(ExpertFeePayment.session_id == ev.id, ExpertFeePayment.expert_id == expert.id),
+        select(ExpertFeePayment).where(
+            ExpertFeePayment.session_id == ev.id, ExpertFeePayment.expert_id == expert.id, live
+        ),
     )
     if p is None:
         return None
