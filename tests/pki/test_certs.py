@@ -198,3 +198,28 @@ def test_sm4_refuses_wrong_key_sizes_and_reports_bad_padding():
         symmetric.sm4_cbc_encrypt(b"short", bytes(16), b"x")
     with pytest.raises(CryptoFailure):
         symmetric.sm4_cbc_decrypt(bytes(16), bytes(16), bytes(16))
+
+
+def test_a_wrong_password_that_happens_to_unpad_is_still_a_wrong_password(material, tmp_path):
+    """About one wrong password in 256 decrypts with valid CBC padding and yields garbage: that is reported as a
+    wrong password, not as a damaged file (found as an intermittent CI failure of the test above)."""
+    import subprocess
+
+    from cryptography.hazmat.primitives import serialization
+
+    out = tmp_path / "enc.pem"
+    args = ["openssl", "pkcs8", "-topk8", "-in", material.path("ec-leaf.key"), "-passout", "pass:pw", "-iter", "1"]
+    subprocess.run([*args, "-out", out], check=True)
+    data = out.read_bytes()
+    unlucky = None
+    for i in range(20_000):  # ~256 expected; each try is one cheap decryption (1 PBKDF2 iteration)
+        candidate = f"wrong-{i}".encode()
+        try:
+            serialization.load_pem_private_key(data, candidate)
+        except ValueError as exc:
+            if "decrypt" not in str(exc).lower():
+                unlucky = candidate
+                break
+    assert unlucky is not None, "no wrong password decrypted to garbage in 20,000 tries"
+    with pytest.raises(WrongPassword):
+        load_private_key(data, unlucky)

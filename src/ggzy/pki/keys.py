@@ -191,8 +191,23 @@ def load_private_key(data: bytes, password: bytes | None = None) -> PrivateKey:
             return PrivateKey(KeyAlgorithm.SM2, sm2.Sm2PrivateKey.load(bytes(data), password))
         if "decrypt" in str(exc).lower() or "password" in str(exc).lower():
             raise WrongPassword("私钥口令错误") from exc
+        if password is not None and _encrypted(data, pem):
+            # A wrong password passes the CBC padding check about once in 256 tries and yields garbage that
+            # does not parse: with an encrypted key, the password is by far the likelier cause.
+            raise WrongPassword("私钥口令错误（或加密的私钥文件已损坏）") from exc
         raise MalformedKey(f"无法解析私钥（PEM/DER 损坏或被截断）：{exc}") from exc
     return wrap_private_key(key)
+
+
+def _encrypted(data: bytes, pem: bool) -> bool:
+    """An encrypted PKCS#8 ``EncryptedPrivateKeyInfo`` (PEM or DER) or a legacy PEM with ``Proc-Type: 4,ENCRYPTED``."""
+    if pem:
+        return b"ENCRYPTED PRIVATE KEY" in data or b"Proc-Type: 4,ENCRYPTED" in data
+    try:
+        info = asn1_keys.EncryptedPrivateKeyInfo.load(bytes(data))
+        return bool(info["encryption_algorithm"]["algorithm"].native) and info["encrypted_data"].native is not None
+    except (ValueError, TypeError, KeyError):
+        return False
 
 
 def wrap_private_key(key: Any) -> PrivateKey:
