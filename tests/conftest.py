@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
@@ -30,6 +31,11 @@ from ggzy.kit.settings import load_settings
 from ggzy.kit.signing import load_or_create_platform_key
 from ggzy.platform import Platform
 from support import serve
+
+# Property tests assert behaviour, never speed (speed is for bench/): no per-example deadline, which a loaded
+# machine would trip. In CI the examples are derandomized, so a CI run is reproducible; locally they vary.
+hypothesis_settings.register_profile("ggzy", deadline=None, derandomize=os.environ.get("CI") == "true")
+hypothesis_settings.load_profile("ggzy")
 
 PG_URL = os.environ.get("GGZY_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 START = dt.datetime(2026, 11, 2, 1, 30, tzinfo=dt.UTC)  # a Monday, 09:30 in Shanghai
