@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 
 import pytest
 
@@ -120,11 +119,17 @@ def _redis_or_none() -> list:
         return [None]
 
 
-def _sse_lines(client, code: str, auth: dict, limit: int) -> list[dict]:
+def _sse_lines(client, code: str, auth: dict, limit: int, first: threading.Event | None = None) -> list[dict]:
+    """The stream's ``data:`` events (``limit`` of them); ``first`` is set once the first one has arrived."""
+    out = []
     with client.stream("GET", f"/api/v1/sections/{code}/opening/events?limit={limit}", headers=auth) as r:
         assert r.status_code == 200 and r.headers["content-type"].startswith("text/event-stream")
-        text = "".join(r.iter_text())
-    return [json.loads(line[6:]) for line in text.splitlines() if line.startswith("data: ")]
+        for line in r.iter_lines():
+            if line.startswith("data: "):
+                out.append(json.loads(line[6:]))
+                if first is not None:
+                    first.set()
+    return out
 
 
 @pytest.mark.parametrize("live_servers", _redis_or_none(), indirect=True, ids=lambda u: "redis" if u else "local")
@@ -142,9 +147,11 @@ def test_the_stream_pushes_each_change_to_a_watching_host(live_servers, tmp_path
     to_deadline(platform, clock)
     writer = b if "redis" in request.node.callspec.id else a
     got: list[dict] = []
-    reader = threading.Thread(target=lambda: got.extend(_sse_lines(a, hall.code, headers(a, "gy.staff"), 2)))
+    auth = headers(a, "gy.staff")
+    subscribed = threading.Event()
+    reader = threading.Thread(target=lambda: got.extend(_sse_lines(a, hall.code, auth, 2, subscribed)))
     reader.start()
-    time.sleep(1.0)
+    assert subscribed.wait(timeout=20), "the stream sent no first state"  # watching before the change
     assert writer.post(
         f"/api/v1/sections/{hall.code}/opening/roll-call", headers=headers(writer, "bidder.gy")
     ).is_success

@@ -92,12 +92,13 @@ async def events(code: str, request: Request, limit: int | None = None, v: Viewe
         with platform.db.session() as s:
             return view_of(s, v, code)
 
-    first = await run_in_threadpool(current)  # a missing section fails here, as a plain 404
+    await run_in_threadpool(current)  # a missing section fails here, as a plain 404
 
     async def stream():
         sent, last = 0, None
         async with broker.subscribe(live.topic_of(code)) as sub:
-            view = first
+            # Read the first state only once subscribed: a change in between is then either in it or pushed.
+            view = await run_in_threadpool(current)
             while True:
                 if view != last:
                     yield live.sse("state", view, view.get("seq", 0))
