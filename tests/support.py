@@ -206,9 +206,9 @@ def run_cli(args, env: dict[str, str]) -> subprocess.CompletedProcess:
     return subprocess.run(GGZY + [str(a) for a in args], capture_output=True, text=True, env=full, timeout=120)
 
 
-def serve(app, *, polls: int = 100):
+def serve(app, *, polls: int = 1200):
     """``app`` on a free local port in a daemon thread: its base URL, the uvicorn server and the thread. Waits
-    up to ``polls`` × 50 ms for it to start."""
+    up to ``polls`` × 50 ms for it to start (a loaded CI machine can take seconds), and says so if it did not."""
     import uvicorn
 
     with socket.socket() as sock:
@@ -221,4 +221,5 @@ def serve(app, *, polls: int = 100):
         if srv.started:
             break
         time.sleep(0.05)
+    assert srv.started, f"the test server on port {port} did not start within {polls * 0.05:.0f} s"
     return f"http://127.0.0.1:{port}", srv, thread

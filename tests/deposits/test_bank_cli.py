@@ -82,7 +82,7 @@ def live(tmp_path):
     platform = Platform(load_settings(env), clock=clock)
     platform.upgrade()
     keys = _refunds_instructed(platform, clock, data)
-    url, srv, thread = serve(create_app(platform, run_chronograph=False), polls=200)
+    url, srv, thread = serve(create_app(platform, run_chronograph=False))
     # The command signs with the wall clock: the platform's clock must agree within the ±5 minutes allowed.
     clock.set(dt.datetime.now(dt.UTC))
     yield platform, env, url, keys

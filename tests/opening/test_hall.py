@@ -97,7 +97,7 @@ def live_servers(tmp_path, request):
     with first.db.session(write=True) as s:
         seed_demo(s, actor=SYSTEM, now=clock.now())
     second = Platform(load_settings(env), clock=clock)
-    servers = [serve(create_app(p, run_chronograph=False), polls=200) for p in (first, second)]
+    servers = [serve(create_app(p, run_chronograph=False)) for p in (first, second)]
     clients = [httpx.Client(base_url=url, timeout=30) for url, _, _ in servers]
     yield first, clock, clients
     for c in clients:
