@@ -103,7 +103,8 @@ class GgzyClient:
 
     # ------------------------------------------------------------------ HTTP, in one place
 
-    def _call(self, method: str, path: str, *, auth: bool = False, **kwargs: Any) -> Any:
+    def _call(self, method: str, path: str, *, auth: bool = False, raw: bool = False, **kwargs: Any) -> Any:
+        """The decoded JSON answer (or, with ``raw``, the response itself); an error answer raises ClientError."""
         headers = kwargs.pop("headers", {})
         if auth:
             if not self.token:
@@ -125,6 +126,8 @@ class GgzyClient:
                 code=body.get("code") or f"http.{response.status_code}",
                 detail=body.get("detail"),
             )
+        if raw:
+            return response
         return response.json() if response.content else None
 
     # ------------------------------------------------------------------ identity and signing
@@ -188,9 +191,7 @@ class GgzyClient:
 
     def opening_certificate(self, section: str) -> Certificate:
         """The section's opening-key certificate, checked to be issued by the platform for this section."""
-        pem = self._http.get(f"/api/v1/sections/{section}/opening-key.pem")
-        if pem.status_code != 200:
-            self._raise(pem)
+        pem = self._call("GET", f"/api/v1/sections/{section}/opening-key.pem", raw=True)
         cert = load_certificate(pem.content)
         platform = load_certificate(self.platform_certificate_pem().encode())
         if check_issued_by(cert, platform) != "ok" or section not in cert.subject_text:
@@ -200,10 +201,7 @@ class GgzyClient:
         return cert
 
     def platform_certificate_pem(self) -> str:
-        response = self._http.get("/api/v1/audit/platform-certificate")
-        if response.status_code != 200:
-            self._raise(response)
-        return response.text
+        return self._call("GET", "/api/v1/audit/platform-certificate", raw=True).text
 
     def build_bid(
         self,
@@ -299,16 +297,7 @@ class GgzyClient:
 
     def opening_record(self, section: str, *, now: dt.datetime | None = None) -> bytes:
         """The opening record's exact bytes, after checking the platform's signature on them."""
-        if not self.token:
-            raise ClientError("尚未登录：请先运行 login（或给出令牌）。", code="client.not_logged_in")
-        try:
-            response = self._http.get(
-                f"/api/v1/sections/{section}/opening/record", headers={"authorization": f"Bearer {self.token}"}
-            )
-        except httpx.HTTPError as exc:
-            raise ClientError(f"无法连接平台 {self.server_url}（{exc}）。", code="client.unreachable") from None
-        if response.status_code >= 400:
-            self._raise(response)
+        response = self._call("GET", f"/api/v1/sections/{section}/opening/record", auth=True, raw=True)
         content = response.content
         signature = response.headers.get("x-signature", "")
         verdict = self.verify_receipt({"signature": signature, "content": content.decode()}, now=now)
@@ -343,16 +332,6 @@ class GgzyClient:
             receipt["content"].encode(),
             trust=trust,
             now=now or Clock().now(),
-        )
-
-    def _raise(self, response: httpx.Response) -> None:
-        try:
-            body = response.json()
-        except ValueError:
-            body = {}
-        raise ClientError(
-            body.get("message") or f"平台返回 HTTP {response.status_code}",
-            code=body.get("code") or f"http.{response.status_code}",
         )
 
     def logout(self) -> None:
