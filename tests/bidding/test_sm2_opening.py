@@ -31,6 +31,7 @@ from ggzy.pki.certs import certificate_from_der, load_certificate
 from ggzy.pki.keys import KeyAlgorithm, generate_private_key, load_private_key, wrap_private_key
 from ggzy.pki.models import CertificateBinding
 from ggzy.pki.validation import check_issued_by
+from opening.conftest import FORMS as OPENING_FORMS
 from opening.conftest import Bidder, Hall, client_for, custodian_handover, handover, headers, to_deadline
 from support import demo_certificates, entity_account, key_and_cert, new_entity, publish_section
 
@@ -45,18 +46,8 @@ FORMS = {
         "quality": "优良",
         "key_terms": {"项目经理": "孙工"},
     },
-    "bidder.gy": {
-        "price_fen": 48_000_000_00,
-        "duration_days": 365,
-        "quality": "合格",
-        "key_terms": {"项目经理": "张工"},
-    },
-    "bidder.zy": {
-        "price_fen": 47_500_000_00,
-        "duration_days": 360,
-        "quality": "优良",
-        "key_terms": {"项目经理": "李工"},
-    },
+    "bidder.gy": OPENING_FORMS["bidder.gy"],
+    "bidder.zy": OPENING_FORMS["bidder.zy"],
 }
 
 
